@@ -1,0 +1,80 @@
+"""How a check reaches the student's code: ``student.call("sigmoid", z)``.
+
+``LocalStudent`` calls functions in the current process (stock nbgrader runs
+hidden tests this way, inside the student's kernel). The grading engine
+passes a ``SandboxStudent`` (``autograder.engine.sandbox``) with the same
+interface, whose calls cross into an isolated process. Either way a check
+gets plain data back, or a CheckFailure whose message the student reads.
+"""
+import sys
+
+from autograder.checks.errors import CheckFailure
+from autograder.kernel.calls import call_student
+from autograder.kernel.plain import NotPlain
+
+
+class Student:
+    """The student's functions, as seen by a check."""
+
+    def call(self, name, *args, **kwargs):
+        """Call the student's ``name`` and return its plain result, or raise CheckFailure."""
+        return self.call_warnings(name, *args, **kwargs)[0]
+
+    def call_warnings(self, name, *args, **kwargs):
+        """Like ``call``, and also return the warnings the call raised, as strings."""
+        raise NotImplementedError
+
+    def keras_model(self, name, *args, **kwargs):
+        """Call a builder that returns a Keras model and return that model."""
+        raise NotImplementedError
+
+
+def describe_error(name, error_type, message):
+    """The student-facing sentence for an exception raised by their function."""
+    if error_type == "NotImplementedError":
+        return f"`{name}` is not implemented yet: replace `raise NotImplementedError()` with your code"
+    return f"`{name}` raised {error_type}: {message}"
+
+
+def describe_mutation(name, mutated):
+    return (
+        f"`{name}` changed its input{'s' if len(mutated) > 1 else ''} {', '.join(f'`{m}`' for m in mutated)} "
+        "in place; work on a copy (e.g. `x = x.copy()` or `x = x + 0`)"
+    )
+
+
+class LocalStudent(Student):
+    """Functions defined in a namespace of this process (e.g. the notebook's ``globals()``)."""
+
+    def __init__(self, namespace):
+        self.namespace = namespace
+
+    def _function(self, name):
+        fn = self.namespace.get(name)
+        if not callable(fn):
+            raise CheckFailure(f"`{name}` is not defined: run (or fix) the cell that defines it")
+        return fn
+
+    def call_warnings(self, name, *args, **kwargs):
+        return self._call(name, args, kwargs, keep=())
+
+    def keras_model(self, name, *args, **kwargs):
+        keras = sys.modules.get("keras")
+        if keras is None:
+            import keras
+        model, _ = self._call(name, args, kwargs, keep=(keras.Model,))
+        if not isinstance(model, keras.Model):
+            raise CheckFailure(f"`{name}` returned {type(model).__name__}; expected a keras.Model")
+        return model
+
+    def _call(self, name, args, kwargs, keep):
+        fn = self._function(name)
+        try:
+            result, mutated, raised = call_student(fn, args, kwargs, keep)
+        except NotPlain as err:
+            raise CheckFailure(f"`{name}` returned something that is not numbers: {err}") from None
+        except Exception as err:  # the student's code may raise anything; the student reads it
+            raise CheckFailure(describe_error(name, type(err).__name__, err)) from None
+        if mutated:
+            raise CheckFailure(describe_mutation(name, mutated))
+        return result, raised

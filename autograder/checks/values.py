@@ -1,0 +1,97 @@
+"""Type, shape and value checks on plain arrays (see ``autograder.kernel.plain``).
+
+Comparisons use ndarray operators and methods only, never module-level numpy
+functions, so a student cell that replaces ``np.allclose`` or
+``np.testing.assert_allclose`` cannot change a verdict even when a check runs
+in the student's own kernel.
+"""
+import numpy as np
+
+from autograder.checks.errors import CheckFailure
+from autograder.kernel.plain import NotPlain, to_array
+
+_F64 = np.dtype(np.float64)
+
+
+def as_array(value, what):
+    """``value`` as a plain ndarray, or a CheckFailure naming what came back."""
+    try:
+        return to_array(value, what)
+    except NotPlain as err:
+        raise CheckFailure(str(err)) from None
+
+
+def check_shape(value, expected_shape, what):
+    """Fail unless ``value`` is an array of exactly ``expected_shape``."""
+    array = as_array(value, what)
+    if array.shape != tuple(expected_shape):
+        raise CheckFailure(f"{what}: expected shape {tuple(expected_shape)}, got {array.shape}")
+    return array
+
+
+def check_dtype_kind(value, kinds, what):
+    """Fail unless the dtype kind of ``value`` is one of ``kinds`` ('f' float, 'i'/'u' int, 'b' bool)."""
+    array = as_array(value, what)
+    names = {"f": "floating", "i": "integer", "u": "integer", "b": "bool", "c": "complex"}
+    if array.dtype.kind not in kinds:
+        wanted = " or ".join(sorted({names[k] for k in kinds}))
+        raise CheckFailure(f"{what}: expected a {wanted} dtype, got {array.dtype}")
+    return array
+
+
+def check_scalar(value, what):
+    """Fail unless ``value`` is one number (a float, or an array of size 1)."""
+    array = as_array(value, what)
+    if array.size != 1:
+        raise CheckFailure(f"{what}: expected a single number, got an array of shape {array.shape}")
+    return array.reshape(())
+
+
+def mismatch(received, expected, rtol, atol):
+    """Boolean mask of entries where ``received`` is not close to ``expected`` (NaN matches NaN, inf matches inf)."""
+    r = received.astype(_F64)
+    e = expected.astype(_F64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = (r - e).__abs__()
+        close = (r == e) | (diff <= atol + rtol * e.__abs__()) | ((r != r) & (e != e))
+    return ~close
+
+
+def check_close(value, expected, what, rtol=1e-6, atol=1e-9, inputs=""):
+    """Fail unless ``value`` has ``expected``'s shape and values, naming the worst entry.
+
+    ``inputs`` describes what the function was called with (shown in the message).
+    """
+    expected = np.asarray(expected)
+    received = check_shape(value, expected.shape, what)
+    bad = mismatch(received, expected, rtol, atol)
+    if not bad.any():
+        return received
+    r, e = received.astype(_F64), expected.astype(_F64)
+    with np.errstate(invalid="ignore"):
+        error = (r - e).__abs__()
+    error[error != error] = np.inf
+    error[~bad] = -1.0
+    worst = np.unravel_index(int(error.argmax()), error.shape) if error.ndim else ()
+    where = f" at index {tuple(int(i) for i in worst)}" if worst else ""
+    count = int(bad.sum())
+    on = f" on {inputs}" if inputs else ""
+    raise CheckFailure(
+        f"{what}: wrong values{on}: {count} of {bad.size} entries differ; "
+        f"worst{where}: expected {_fmt(e[worst])}, got {_fmt(r[worst])}"
+    )
+
+
+def check_finite(value, what):
+    """Fail if ``value`` holds NaN or infinity."""
+    array = as_array(value, what).astype(_F64)
+    with np.errstate(invalid="ignore"):
+        bad = (array != array) | (array.__abs__() == np.inf)
+    if bad.any():
+        index = tuple(int(i) for i in np.unravel_index(int(bad.argmax()), array.shape)) if array.ndim else ()
+        raise CheckFailure(f"{what}: contains {_fmt(array[index])} at index {index}; expected finite numbers")
+    return array
+
+
+def _fmt(x):
+    return np.format_float_positional(float(x), precision=8, unique=True, trim="-") if x == x and abs(x) != np.inf else str(float(x))

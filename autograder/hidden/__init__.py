@@ -1,0 +1,88 @@
+"""Hidden checks: one module per assignment, never shown to students.
+
+Each module defines ``CHECKS``, a dict from the ``grade_id`` of a graded test
+cell in ``source/<assignment>/`` to the check functions that decide it. A
+check is ``check_<what>(student, rng)``: it calls the student's functions
+through ``student.call`` on inputs drawn from ``rng`` and compares with a
+reference implementation kept in the same module. Its docstring is the line
+the student sees; its CheckFailure message says what went wrong.
+
+The same checks decide a cell whether stock nbgrader runs them in the
+student's kernel (``run_in_kernel``, called from the hidden-test cells) or
+the grading engine runs them from outside the sandbox.
+"""
+import importlib
+import os
+import time
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from autograder.checks.errors import CheckFailure
+from autograder.checks.student import LocalStudent
+
+ASSIGNMENTS = {
+    "01_neuron": "a01_neuron",
+    "02_forward_pass": "a02_forward_pass",
+    "03_losses": "a03_losses",
+    "04_gradient_descent": "a04_gradient_descent",
+    "05_backprop": "a05_backprop",
+    "06_keras_basics": "a06_keras_basics",
+    "07_fashion_mnist": "a07_fashion_mnist",
+    "08_regularization": "a08_regularization",
+    "09_cnn": "a09_cnn",
+    "10_rnn": "a10_rnn",
+}
+DEFAULT_SEED = 2026
+
+
+@dataclass
+class CheckResult:
+    name: str
+    description: str
+    passed: bool
+    message: str
+    seconds: float
+
+
+def checks_for(assignment):
+    """The ``CHECKS`` dict of an assignment."""
+    if assignment not in ASSIGNMENTS:
+        raise KeyError(f"unknown assignment {assignment!r}; known: {', '.join(ASSIGNMENTS)}")
+    return importlib.import_module(f"{__name__}.{ASSIGNMENTS[assignment]}").CHECKS
+
+
+def check_rng(seed, assignment, grade_id, check_name):
+    """The generator one check draws its hidden inputs from: fixed by the run's seed, independent of order."""
+    words = [seed] + [zlib.crc32(s.encode()) for s in (assignment, grade_id, check_name)]
+    return np.random.default_rng(words)
+
+
+def run_check(check, student, assignment, grade_id, seed):
+    """Run one check and return its CheckResult."""
+    name = check.__name__.removeprefix("check_")
+    description = (check.__doc__ or name).strip().splitlines()[0]
+    start = time.perf_counter()
+    try:
+        check(student, check_rng(seed, assignment, grade_id, name))
+        passed, message = True, ""
+    except CheckFailure as failure:
+        passed, message = False, str(failure)
+    return CheckResult(name, description, passed, message, time.perf_counter() - start)
+
+
+def run_in_kernel(assignment, grade_id, namespace):
+    """Grade one test cell inside the notebook's own kernel (the stock nbgrader path).
+
+    Prints one line per check and raises CheckFailure if any failed, which
+    is how nbgrader scores the cell zero. Seeded by ``AUTOGRADER_SEED``.
+    """
+    seed = int(os.environ.get("AUTOGRADER_SEED", DEFAULT_SEED))
+    student = LocalStudent(namespace)
+    results = [run_check(c, student, assignment, grade_id, seed) for c in checks_for(assignment)[grade_id]]
+    for r in results:
+        print(f"{'PASS' if r.passed else 'FAIL'}  {r.description}" + ("" if r.passed else f"\n      {r.message}"))
+    failed = [r for r in results if not r.passed]
+    if failed:
+        raise CheckFailure(f"{len(failed)} of {len(results)} hidden checks failed: " + "; ".join(r.message for r in failed))
