@@ -1,0 +1,33 @@
+"""Small seeded datasets the lectures use: banknote-like blobs and XOR."""
+import numpy as np
+
+
+def banknotes(n=100, seed=0):
+    """Two Gaussian blobs standing in for real (y=0) and faked (y=1) banknotes, two features each.
+
+    Returns X (n, 2) float64 and y (n,) int64, half of each class.
+    """
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    real = rng.normal(loc=(-1.0, 1.5), scale=0.8, size=(half, 2))
+    fake = rng.normal(loc=(1.0, -0.5), scale=0.8, size=(n - half, 2))
+    X = np.vstack([real, fake])
+    y = np.concatenate([np.zeros(half, dtype=np.int64), np.ones(n - half, dtype=np.int64)])
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def xor():
+    """The four XOR points: X (4, 2) float64 and y (4, 1) float64."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    return X, y
+
+
+def noisy_xor(n=200, noise=0.1, seed=0):
+    """n points scattered around the XOR corners, labels (n,) int64: XOR with some room to generalise."""
+    rng = np.random.default_rng(seed)
+    corners = rng.integers(0, 2, size=(n, 2))
+    X = corners + rng.normal(scale=noise, size=(n, 2))
+    y = (corners[:, 0] ^ corners[:, 1]).astype(np.int64)
+    return X, y
