@@ -28,6 +28,12 @@ class Student:
         """Call a builder that returns a Keras model and return that model."""
         raise NotImplementedError
 
+    def keras_fit(self, name, builder, *args, **kwargs):
+        """Build a model with the student's ``builder()``, call ``name(model, *args)`` (their training
+        function) and return ``(plain result, the model afterwards)``; a History comes back as its
+        ``history`` dict."""
+        raise NotImplementedError
+
 
 def describe_error(name, error_type, message):
     """The student-facing sentence for an exception raised by their function."""
@@ -59,18 +65,21 @@ class LocalStudent(Student):
         return self._call(name, args, kwargs, keep=())
 
     def keras_model(self, name, *args, **kwargs):
-        keras = sys.modules.get("keras")
-        if keras is None:
-            import keras
+        keras = _keras()
         model, _ = self._call(name, args, kwargs, keep=(keras.Model,))
         if not isinstance(model, keras.Model):
             raise CheckFailure(f"`{name}` returned {type(model).__name__}; expected a keras.Model")
         return model
 
-    def _call(self, name, args, kwargs, keep):
+    def keras_fit(self, name, builder, *args, **kwargs):
+        model = self.keras_model(builder)
+        result, _ = self._call(name, (model, *args), kwargs, keep=(_keras().Model,), copy_args=False)
+        return result, model
+
+    def _call(self, name, args, kwargs, keep, copy_args=True):
         fn = self._function(name)
         try:
-            result, mutated, raised = call_student(fn, args, kwargs, keep)
+            result, mutated, raised = call_student(fn, args, kwargs, keep, copy_args)
         except NotPlain as err:
             raise CheckFailure(f"`{name}` returned something that is not numbers: {err}") from None
         except Exception as err:  # the student's code may raise anything; the student reads it
@@ -78,3 +87,11 @@ class LocalStudent(Student):
         if mutated:
             raise CheckFailure(describe_mutation(name, mutated))
         return result, raised
+
+
+def _keras():
+    keras = sys.modules.get("keras")
+    if keras is None:
+        import keras
+    return keras
+

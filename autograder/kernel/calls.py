@@ -13,15 +13,17 @@ from .fixtures import Fixture
 from .plain import to_plain
 
 
-def call_student(fn, args, kwargs, keep=()):
+def call_student(fn, args, kwargs, keep=(), copy_args=True):
     """Return ``(plain result, names of array arguments changed in place, warnings raised)``.
 
     Exceptions raised by ``fn`` propagate; ``plain.NotPlain`` is raised for a
-    result that is not plain data.
+    result that is not plain data. ``copy_args=False`` passes objects that
+    cannot be copied (a Keras model to train) as they are.
     """
-    args, kwargs = copy.deepcopy((tuple(args), dict(kwargs)))
+    if copy_args:
+        args, kwargs = copy.deepcopy((tuple(args), dict(kwargs)))
     given = [_build(a) for a in args], {k: _build(v) for k, v in kwargs.items()}
-    before = copy.deepcopy(given)
+    before = copy.deepcopy(given) if copy_args else given
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(over="warn", divide="warn", invalid="warn"):

@@ -1,6 +1,6 @@
 """Turn whatever a student function returned into plain, trusted data.
 
-Plain data is: ``numpy.ndarray`` of exactly that class with a numeric or
+A Keras ``History`` becomes its ``history`` dict. Plain data is: ``numpy.ndarray`` of exactly that class with a numeric or
 bool dtype, ``str``, ``None``, and tuples, lists and str-keyed dicts of those.
 Everything else is refused or converted by value, so no object the student
 made (an ``__eq__`` that always says True, an ndarray subclass, a float
@@ -49,6 +49,8 @@ def to_plain(value, what="the result", keep=()):
         return value
     if value is None or type(value) is str:
         return value
+    if _is_keras_history(value):
+        return {str(k): [float(x) for x in v] for k, v in value.history.items()}
     if type(value) is dict:
         if not all(type(key) is str for key in value):
             raise NotPlain(f"{what} is a dict whose keys are not all strings")
@@ -64,6 +66,11 @@ def to_plain(value, what="the result", keep=()):
             items.append(to_plain(item, f"{what}[{i}]", keep))
         return items
     return to_array(value, what)
+
+
+def _is_keras_history(value):
+    """A Keras History callback (checked by shape, so numpy-only code need not import Keras)."""
+    return type(getattr(value, "history", None)) is dict and type(value).__name__ == "History" and hasattr(value, "on_epoch_end")
 
 
 def _is_iterator(value):
