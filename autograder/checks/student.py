@@ -24,14 +24,18 @@ class Student:
         """Like ``call``, and also return the warnings the call raised, as strings."""
         raise NotImplementedError
 
-    def keras_model(self, name, *args, **kwargs):
-        """Call a builder that returns a Keras model and return that model."""
+    def keras_model(self, name, *args, seed=0, **kwargs):
+        """Call a builder that returns a compiled Keras model and return that model.
+
+        ``keras.utils.set_random_seed(seed)`` runs first where the builder runs,
+        so initial weights are the same every time a submission is graded.
+        """
         raise NotImplementedError
 
-    def keras_fit(self, name, builder, *args, **kwargs):
+    def keras_fit(self, name, builder, *args, seed=0, **kwargs):
         """Build a model with the student's ``builder()``, call ``name(model, *args)`` (their training
         function) and return ``(plain result, the model afterwards)``; a History comes back as its
-        ``history`` dict."""
+        ``history`` dict. Seeded like ``keras_model``."""
         raise NotImplementedError
 
 
@@ -64,15 +68,16 @@ class LocalStudent(Student):
     def call_warnings(self, name, *args, **kwargs):
         return self._call(name, args, kwargs, keep=())
 
-    def keras_model(self, name, *args, **kwargs):
+    def keras_model(self, name, *args, seed=0, **kwargs):
         keras = _keras()
+        keras.utils.set_random_seed(seed)
         model, _ = self._call(name, args, kwargs, keep=(keras.Model,))
         if not isinstance(model, keras.Model):
             raise CheckFailure(f"`{name}` returned {type(model).__name__}; expected a keras.Model")
         return model
 
-    def keras_fit(self, name, builder, *args, **kwargs):
-        model = self.keras_model(builder)
+    def keras_fit(self, name, builder, *args, seed=0, **kwargs):
+        model = self.keras_model(builder, seed=seed)
         result, _ = self._call(name, (model, *args), kwargs, keep=(_keras().Model,), copy_args=False)
         return result, model
 
