@@ -18,3 +18,12 @@ c.Execute.timeout = 300  # stock nbgrader: per cell; the Keras hidden tests trai
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# The grading engine (`autograder grade`): every limit applies per submission.
+c.Autograder.cell_timeout = 120        # seconds per student cell or function call
+c.Autograder.submission_timeout = 900  # seconds per submission
+c.Autograder.memory_mb = 4096          # address space of the student's process
+c.Autograder.max_processes = 64        # processes/threads of the student's process
+c.Autograder.sandbox = "auto"          # bubblewrap; "none" only for trusted local runs
+c.Autograder.workers_per_gpu = 2
+c.Autograder.seed = 2026
