@@ -1,0 +1,251 @@
+"""Training checks: the grader trains the student's compiled model and scores it.
+
+How a hidden module declares a training check
+---------------------------------------------
+Each module in ``autograder.hidden`` that trains models defines a module-level
+``TRAINING = {key: Training(...)}``. A ``Training`` names:
+
+- ``score(student, seed, budget) -> float``: builds the model through
+  ``student.keras_model`` / ``student.keras_fit``, trains and evaluates it on
+  hidden data drawn from ``seed`` within ``budget``, usually by calling
+  ``fit_and_score``. The check and the calibration call the same function;
+- ``reference``: ``{function name: reference function}``; calibration scores
+  ``LocalStudent(reference)``, i.e. the reference solution played as a student;
+- ``metric``: ``"accuracy"`` (at least the threshold) or ``"mse"`` / ``"mae"``
+  (at most the threshold);
+- ``budgets``: ``{"cpu": {...}, "gpu": {...}}``, e.g. ``epochs``,
+  ``batch_size``, ``n_train``, ``n_test``, whatever ``score`` reads;
+- ``min_margin``: the smallest margin, in the metric's units (room for
+  correct designs other than the reference);
+- ``reported``: optional ``{profile: {"threshold": x, "source": "..."}}``,
+  written uncalibrated by ``calibrate --reported`` where calibrating is too
+  slow on the machine at hand.
+
+A check then reads::
+
+    def check_model_learns(student, rng):
+        \"\"\"build_model reaches the required test accuracy after the grader trains it\"\"\"
+        score = TRAINING["model"].score(student, seed_from(rng), budget(A, "model"))
+        check_min_score(score, A, "model", "build_model, trained by the grader")
+
+Thresholds live in ``autograder/hidden/thresholds.json`` per assignment, key
+and profile; ``python -m autograder.calibrate`` writes them: threshold = worst
+reference seed minus (accuracy) or plus (errors) a margin of
+``max(3 * std over seeds, min_margin)``.
+
+Profiles: ``cpu`` (small budgets: a whole submission of 06-10 grades in
+minutes on 2 cores) and ``gpu`` (full data, the lectures' budgets); chosen
+by ``AUTOGRADER_PROFILE=cpu|gpu|auto`` (default ``auto``: ``gpu`` when the
+current Keras backend sees a GPU).
+"""
+import contextlib
+import functools
+import importlib
+import json
+import logging
+import math
+import os
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from autograder.checks.errors import CheckFailure
+
+THRESHOLDS = Path(__file__).resolve().parent.parent / "hidden" / "thresholds.json"
+PROFILES = ("cpu", "gpu")
+HIGHER_IS_BETTER = {"accuracy": True, "mse": False, "mae": False}
+_LABELS = {"accuracy": "test accuracy", "mse": "test MSE", "mae": "test MAE"}
+
+
+@dataclass(frozen=True)
+class Training:
+    """One training check of a hidden module (see the module docstring)."""
+
+    score: Callable
+    reference: dict
+    metric: str
+    budgets: dict
+    min_margin: float
+    reported: dict = field(default_factory=dict)
+
+
+def profile():
+    """``"cpu"`` or ``"gpu"``, from ``AUTOGRADER_PROFILE`` (``auto``: whether Keras sees a GPU)."""
+    chosen = os.environ.get("AUTOGRADER_PROFILE", "auto").strip().lower()
+    if chosen in PROFILES:
+        return chosen
+    if chosen != "auto":
+        raise ValueError(f"AUTOGRADER_PROFILE must be cpu, gpu or auto, not {chosen!r}")
+    return "gpu" if _gpu_visible() else "cpu"
+
+
+@functools.lru_cache(maxsize=1)
+def _gpu_visible():
+    import keras
+
+    try:
+        return bool(keras.distribution.list_devices("gpu"))
+    except Exception:  # backends without keras.distribution support (torch)
+        torch = sys.modules.get("torch")
+        return bool(torch is not None and torch.cuda.is_available())
+
+
+def training_items(assignment):
+    """The ``TRAINING`` dict of an assignment's hidden module (empty if it has none)."""
+    from autograder.hidden import ASSIGNMENTS
+
+    module = importlib.import_module(f"autograder.hidden.{ASSIGNMENTS[assignment]}")
+    return getattr(module, "TRAINING", {})
+
+
+def budget(assignment, key):
+    """The training budget of one check for the current profile (a dict)."""
+    return dict(training_items(assignment)[key].budgets[profile()])
+
+
+def load_thresholds(path=None):
+    """The whole thresholds file as a dict (empty if there is none)."""
+    path = Path(path or THRESHOLDS)
+    return json.loads(path.read_text()) if path.exists() and path.stat().st_size else {}
+
+
+def record(assignment, key, path=None):
+    """The calibration record of one check for the current profile."""
+    prof = profile()
+    try:
+        return load_thresholds(path)[assignment][key][prof]
+    except KeyError:
+        raise RuntimeError(
+            f"no {prof} threshold for {assignment}/{key}: run "
+            f"`python -m autograder.calibrate --profile {prof} --assignment {assignment}`") from None
+
+
+def threshold(assignment, key):
+    """The threshold of one check for the current profile, from thresholds.json."""
+    return float(record(assignment, key)["threshold"])
+
+
+def seed_from(rng):
+    """The seed a check trains and draws hidden data with, from its generator."""
+    return int(rng.integers(2**31 - 1))
+
+
+def targets_for_loss(model, labels, num_classes):
+    """Integer ``labels`` in the form the model's loss expects: one-hot for a
+    categorical loss, integers for a sparse one, an (n, 1) column otherwise."""
+    from autograder.checks.keras_models import loss_name
+
+    labels = np.asarray(labels).astype(np.int64)
+    name = loss_name(getattr(model, "loss", None))
+    if name.startswith("sparse_"):
+        return labels
+    if num_classes > 2 or "categorical" in name:
+        return np.eye(num_classes, dtype=np.float32)[labels]
+    return labels.reshape(-1, 1).astype(np.float32)
+
+
+@contextlib.contextmanager
+def quiet():
+    """Silence Python warnings and the backends' loggers (e.g. TensorFlow's retracing warning): stock
+    nbgrader scores a test cell zero for any stderr output."""
+    loggers = [logging.getLogger(name) for name in ("tensorflow", "absl", "jax", "torch")]
+    levels = [lg.level for lg in loggers]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            for lg, level in zip(loggers, levels):
+                lg.setLevel(level)
+
+
+def fit(model, x, y, epochs, batch_size, seed, **kwargs):
+    """``model.fit`` seeded and silent; a failure becomes a CheckFailure the student can read."""
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+    try:
+        with quiet():
+            return model.fit(np.asarray(x, np.float32), np.asarray(y, np.float32), epochs=int(epochs),
+                             batch_size=int(batch_size), verbose=0, shuffle=True, **kwargs)
+    except Exception as err:  # whatever the student's model raises while training
+        raise CheckFailure(f"training your model on the hidden data failed: {type(err).__name__}: {_first_line(err)}") from None
+
+
+def predict(model, x, batch_size=1024):
+    """``model.predict`` silent, as float64; a failure becomes a CheckFailure."""
+    try:
+        with quiet():
+            return np.asarray(model.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0), np.float64)
+    except Exception as err:
+        raise CheckFailure(f"predicting with your model failed: {type(err).__name__}: {_first_line(err)}") from None
+
+
+def score_predictions(pred, y, metric):
+    """The metric of predictions against targets, computed here (never from the student's metrics)."""
+    pred, y = np.asarray(pred, np.float64), np.asarray(y)
+    if metric == "accuracy":
+        guess = pred.argmax(axis=-1) if pred.ndim == 2 and pred.shape[1] > 1 else (pred.reshape(-1) > 0.5).astype(np.int64)
+        truth = y.argmax(axis=-1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1).astype(np.int64)
+        return float((guess == truth).mean())
+    if pred.size != y.size:
+        return math.nan
+    diff = pred.reshape(-1) - y.reshape(-1).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float((diff**2).mean() if metric == "mse" else np.abs(diff).mean())
+
+
+def fit_and_score(model, x_train, y_train, x_test, y_test, epochs, batch_size, seed, metric):
+    """Train ``model`` (seeded, silent) and return its ``metric`` on the test set as a float."""
+    fit(model, x_train, y_train, epochs, batch_size, seed)
+    return score_predictions(predict(model, x_test), y_test, metric)
+
+
+def margin_for(scores, min_margin):
+    """The calibration margin: three standard deviations of the seeds' scores, at least ``min_margin``."""
+    return max(3.0 * float(np.std(scores)), float(min_margin))
+
+
+def passes(score, limit, metric):
+    """Whether `score` meets `limit` in the direction of `metric` (NaN never does)."""
+    return score >= limit if HIGHER_IS_BETTER[metric] else score <= limit
+
+
+def _check(score, assignment, key, what, expect_metric):
+    item = training_items(assignment)[key]
+    if HIGHER_IS_BETTER[item.metric] != expect_metric:
+        raise ValueError(f"{assignment}/{key} is scored by {item.metric}: use the other check")
+    rec = record(assignment, key)
+    limit = float(rec["threshold"])
+    if passes(score, limit, item.metric):
+        return
+    spent = budget(assignment, key)
+    after = f" after {spent['epochs']} epochs" if "epochs" in spent else ""
+    on = f" on {spent['n_test']:,} hidden samples" if "n_test" in spent else " on hidden data"
+    bound = "at least" if HIGHER_IS_BETTER[item.metric] else "at most"
+    if rec.get("calibrated", True) and "scores" in rec:
+        ref = f"the reference reaches {rec['mean']:.3f} ± {rec['std']:.3f} over {len(rec['scores'])} seeds"
+    else:
+        ref = f"reported figure: {rec.get('source', 'not calibrated here')}"
+    raise CheckFailure(f"{what}: {_LABELS[item.metric]} {score:.3f}{after}{on}; {bound} {limit:.3f} is required ({ref})")
+
+
+def check_min_score(score, assignment, key, what):
+    """Fail unless ``score`` (an accuracy) reaches the calibrated threshold of ``assignment``/``key``."""
+    _check(score, assignment, key, what, True)
+
+
+def check_max_error(score, assignment, key, what):
+    """Fail unless ``score`` (an error such as MSE) stays at or below the calibrated threshold."""
+    _check(score, assignment, key, what, False)
+
+
+def _first_line(err):
+    text = str(err).strip().splitlines()
+    return (text[0] if text else "")[:300]
