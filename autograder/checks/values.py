@@ -48,9 +48,9 @@ def check_scalar(value, what):
 
 
 def mismatch(received, expected, rtol, atol):
-    """Boolean mask of entries where ``received`` is not close to ``expected`` (NaN matches NaN, inf matches inf)."""
-    r = received.astype(_F64)
-    e = expected.astype(_F64)
+    """Flat boolean mask of entries where ``received`` is not close to ``expected`` (NaN matches NaN, inf matches inf)."""
+    r = received.astype(_F64).reshape(-1)
+    e = expected.astype(_F64).reshape(-1)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = (r - e).__abs__()
         close = (r == e) | (diff <= atol + rtol * e.__abs__()) | ((r != r) & (e != e))
@@ -67,29 +67,31 @@ def check_close(value, expected, what, rtol=1e-6, atol=1e-9, inputs=""):
     bad = mismatch(received, expected, rtol, atol)
     if not bad.any():
         return received
-    r, e = received.astype(_F64), expected.astype(_F64)
+    r, e = received.astype(_F64).reshape(-1), expected.astype(_F64).reshape(-1)
     with np.errstate(invalid="ignore"):
         error = (r - e).__abs__()
     error[error != error] = np.inf
     error[~bad] = -1.0
-    worst = np.unravel_index(int(error.argmax()), error.shape) if error.ndim else ()
-    where = f" at index {tuple(int(i) for i in worst)}" if worst else ""
-    count = int(bad.sum())
+    flat = int(error.argmax())
+    worst = tuple(int(i) for i in np.unravel_index(flat, expected.shape)) if expected.ndim else ()
+    where = f" at index {worst}" if worst else ""
     on = f" on {inputs}" if inputs else ""
     raise CheckFailure(
-        f"{what}: wrong values{on}: {count} of {bad.size} entries differ; "
-        f"worst{where}: expected {_fmt(e[worst])}, got {_fmt(r[worst])}"
+        f"{what}: wrong values{on}: {int(bad.sum())} of {bad.size} entries differ; "
+        f"worst{where}: expected {_fmt(e[flat])}, got {_fmt(r[flat])}"
     )
 
 
 def check_finite(value, what):
     """Fail if ``value`` holds NaN or infinity."""
-    array = as_array(value, what).astype(_F64)
+    array = as_array(value, what)
+    flat = array.astype(_F64).reshape(-1)
     with np.errstate(invalid="ignore"):
-        bad = (array != array) | (array.__abs__() == np.inf)
+        bad = (flat != flat) | (flat.__abs__() == np.inf)
     if bad.any():
-        index = tuple(int(i) for i in np.unravel_index(int(bad.argmax()), array.shape)) if array.ndim else ()
-        raise CheckFailure(f"{what}: contains {_fmt(array[index])} at index {index}; expected finite numbers")
+        first = int(bad.argmax())
+        index = tuple(int(i) for i in np.unravel_index(first, array.shape)) if array.ndim else ()
+        raise CheckFailure(f"{what}: contains {_fmt(flat[first])} at index {index}; expected finite numbers")
     return array
 
 

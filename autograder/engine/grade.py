@@ -15,7 +15,7 @@ import nbformat
 from autograder import notebooks as nbs
 from autograder.engine.plan import make_plan
 from autograder.engine.sandbox import Sandbox, SandboxDied, SandboxStudent
-from autograder.hidden import CheckResult, checks_for, run_check
+from autograder.hidden import GRADER_ERROR, CheckResult, checks_for, run_check
 
 MAX_SCRATCH_BYTES = 200 << 20
 
@@ -65,8 +65,9 @@ class SubmissionResult:
 
     @property
     def flagged(self):
-        """Needs a human look: the notebook was tampered with or could not be graded."""
-        return any(nb.problems or nb.error for nb in self.notebooks)
+        """Needs a human look: the notebook was tampered with, could not be graded, or a check broke."""
+        return any(nb.problems or nb.error or any(c.message.startswith(GRADER_ERROR) for i in nb.items for c in i.checks)
+                   for nb in self.notebooks)
 
     def to_json(self):
         return dataclasses.asdict(self)

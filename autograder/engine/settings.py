@@ -1,6 +1,5 @@
 """The engine's settings: defaults, overridden by ``c.Autograder`` in nbgrader_config.py."""
 import dataclasses
-import os
 from pathlib import Path
 
 from traitlets.config.loader import PyFileConfigLoader
@@ -35,7 +34,4 @@ class Settings:
                 raise ValueError(f"nbgrader_config.py: unknown Autograder settings {sorted(unknown)}; known: {sorted(known)}")
             values.update(section)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)
-        if settings.workers <= 0:
-            settings.workers = os.cpu_count() or 1
-        return settings
+        return cls(**values)

@@ -35,6 +35,7 @@ ASSIGNMENTS = {
     "10_rnn": "a10_rnn",
 }
 DEFAULT_SEED = 2026
+GRADER_ERROR = "grader error (this submission is flagged for a person to review):"
 
 
 @dataclass
@@ -69,6 +70,8 @@ def run_check(check, student, assignment, grade_id, seed):
         passed, message = True, ""
     except CheckFailure as failure:
         passed, message = False, str(failure)
+    except Exception as err:  # noqa: BLE001 - a fault in the check itself must not stop grading
+        passed, message = False, f"{GRADER_ERROR} {type(err).__name__}: {err}"
     return CheckResult(name, description, passed, message, time.perf_counter() - start)
 
 

@@ -1,0 +1,189 @@
+"""Grade every submission of an assignment in parallel, resumably, with a progress bar.
+
+Submissions are found in nbgrader's layout (``submitted/<student>/<assignment>/``).
+Each worker process grades one submission at a time in its own sandbox slot
+and writes the result as JSON next to the autograded notebooks before the
+parent hears of it, so an interrupted run loses nothing: the next run skips
+every submission whose fingerprint (files, seed, notebooks, checks) is
+unchanged, unless forced. Only the parent writes the gradebook.
+"""
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from autograder.engine import devices
+from autograder.engine.grade import SubmissionResult, grade_submission
+from autograder.engine.sandbox import SandboxUnavailable
+from autograder.engine.settings import Settings
+from autograder.hidden import ASSIGNMENTS
+
+RESULT_FILE = "autograder.json"
+
+
+@dataclass
+class Job:
+    assignment: str
+    student: str
+    submission_dir: Path
+    result_path: Path
+    fingerprint: str
+
+
+@dataclass
+class BatchOutcome:
+    graded: list = field(default_factory=list)    # SubmissionResults graded in this run
+    skipped: list = field(default_factory=list)   # SubmissionResults reused from an earlier run
+    failures: dict = field(default_factory=dict)  # student -> grader error (no grade written)
+
+    @property
+    def results(self):
+        return sorted(self.graded + self.skipped, key=lambda r: r.student)
+
+
+def discover(course_root, assignment, results_root, settings, students=None):
+    """A Job for every submission of ``assignment`` (optionally only ``students``)."""
+    course_root = Path(course_root)
+    submitted = course_root / "submitted"
+    if not submitted.is_dir():
+        raise FileNotFoundError(f"no submitted/ folder in {course_root}: collect submissions first (nbgrader collect)")
+    course_hash = _course_hash(course_root, assignment, settings)
+    jobs = []
+    for folder in sorted(submitted.glob(f"*/{assignment}")):
+        student = folder.parent.name
+        if students and student not in students:
+            continue
+        result_path = Path(results_root) / student / assignment / RESULT_FILE
+        jobs.append(Job(assignment, student, folder, result_path, _fingerprint(folder, course_hash)))
+    return jobs
+
+
+def previous_result(job):
+    """The stored result of an earlier run with the same fingerprint, or None."""
+    try:
+        data = json.loads(job.result_path.read_text())
+    except (OSError, ValueError):
+        return None
+    return SubmissionResult.from_json(data) if data.get("fingerprint") == job.fingerprint else None
+
+
+def grade_all(course_root, assignment, settings, results_root, *, force=False, students=None,
+              on_result=None, show_progress=True):
+    """Grade the submissions of one assignment; ``on_result(result)`` runs in this process for each."""
+    jobs = discover(course_root, assignment, results_root, settings, students)
+    outcome, todo = BatchOutcome(), []
+    for job in jobs:
+        old = None if force else previous_result(job)
+        if old is None:
+            todo.append(job)
+        else:
+            outcome.skipped.append(old)
+    gpus = devices.find_gpus(settings.gpus)
+    workers = min(devices.worker_count(settings, gpus), max(len(todo), 1))
+    envs = [devices.worker_environment(slot, workers, gpus, settings) for slot in range(workers)]
+    if not todo:
+        return outcome
+    context = multiprocessing.get_context("spawn")
+    slots = context.Queue()
+    for slot in range(workers):
+        slots.put(slot)
+    with _progress(show_progress) as progress, ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(slots, envs)
+    ) as pool:
+        task = progress.add_task(f"grading {assignment} ({workers} workers)", total=len(todo))
+        pending = {pool.submit(_grade_job, str(course_root), job, settings): job for job in todo}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = pending.pop(future)
+                    try:
+                        result = SubmissionResult.from_json(future.result())
+                    except SandboxUnavailable as err:
+                        outcome.failures[job.student] = f"the sandbox could not start: {err}"
+                    else:
+                        outcome.graded.append(result)
+                        if on_result:
+                            on_result(result)
+                    progress.advance(task)
+        except KeyboardInterrupt:
+            for future in pending:
+                future.cancel()
+            raise
+    return outcome
+
+
+def grade_notebooks(course_root, assignment, submissions, workdir, seed=2026, settings=None):
+    """Grade ``{student: {notebook name: notebook}}`` in a throwaway folder; return ``{student: {grade_id: score}}``."""
+    workdir = Path(workdir)
+    for student, notebooks in submissions.items():
+        folder = workdir / "course" / "submitted" / student / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, nb in notebooks.items():
+            nbformat.write(nb, str(folder / name))
+    os.symlink(Path(course_root).resolve() / "source", workdir / "course" / "source")
+    settings = settings or Settings.load(course_root, seed=seed)
+    outcome = grade_all(workdir / "course", assignment, settings, workdir / "results", show_progress=False)
+    if outcome.failures:
+        raise RuntimeError(f"grader failures: {outcome.failures}")
+    return {r.student: {i.grade_id: i.score for nb in r.notebooks for i in nb.items} for r in outcome.results}
+
+
+# -- worker process -----------------------------------------------------------------------
+_SLOT = 0
+
+
+def _start_worker(slots, envs):
+    global _SLOT
+    _SLOT = slots.get()
+    os.environ.update(envs[_SLOT])
+
+
+def _grade_job(course_root, job, settings):
+    workdir = Path(tempfile.mkdtemp(prefix=f"autograder-{_SLOT}-"))
+    try:
+        result = grade_submission(course_root, job.assignment, job.student, job.submission_dir, settings, workdir, _SLOT)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    result.fingerprint = job.fingerprint
+    data = result.to_json()
+    job.result_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = job.result_path.with_suffix(".partial")
+    partial.write_text(json.dumps(data, indent=1))
+    partial.replace(job.result_path)
+    return data
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _fingerprint(folder, course_hash):
+    digest = hashlib.sha256(course_hash.encode())
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _course_hash(course_root, assignment, settings):
+    """What a grade depends on besides the submission: source notebooks, hidden checks, seed, profile."""
+    digest = hashlib.sha256(f"{settings.seed}|{settings.profile}".encode())
+    for path in sorted((Path(course_root) / "source" / assignment).glob("*.ipynb")):
+        digest.update(path.read_bytes())
+    hidden = Path(__file__).resolve().parent.parent / "hidden"
+    for path in [hidden / f"{ASSIGNMENTS[assignment]}.py", hidden / "thresholds.json"]:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _progress(show):
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn()]
+    return Progress(*columns, disable=not show, transient=False)
