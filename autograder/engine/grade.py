@@ -28,6 +28,7 @@ class CellRun:
     error: str
     output: str
     seconds: float
+    source: str = ""
 
 
 @dataclasses.dataclass
@@ -117,11 +118,11 @@ class Session:
                                           f"running {cell.label}")
         except SandboxDied as died:
             return CellRun(cell.label, cell.role, False, died.reason, self.sandbox.output.decode(errors="replace")[-2000:],
-                           time.perf_counter() - start)
+                           time.perf_counter() - start, cell.source)
         if reply.get("ok"):
             self.replay.append(cell.source)
         return CellRun(cell.label, cell.role, bool(reply.get("ok")), str(reply.get("error") or ""),
-                       str(reply.get("output", "")), time.perf_counter() - start)
+                       str(reply.get("output", "")), time.perf_counter() - start, cell.source)
 
     def close(self):
         if self.sandbox is not None:
@@ -155,7 +156,7 @@ def grade_notebook(assignment, template, submitted_path, settings, workdir, slot
     try:
         for cell in plan.cells:
             if deadline.passed:
-                result.cells.append(CellRun(cell.label, cell.role, False, deadline.reason(), "", 0.0))
+                result.cells.append(CellRun(cell.label, cell.role, False, deadline.reason(), "", 0.0, cell.source))
                 continue
             result.cells.append(session.run_cell(cell))
         _run_checks(assignment, result, session, settings, workdir / "models", deadline)

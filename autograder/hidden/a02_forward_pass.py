@@ -86,7 +86,7 @@ def layer(rng, fan_in, fan_out, activation):
 
 
 def check_dense_example(student, rng):
-    """dense reproduces the lecture's product A B = [[11, 4, 18], [24, 6, 12]] and adds b to every row"""
+    """dense reproduces the lecture's product A B = [[14, 4, 18], [24, 6, 12]] and adds b to every row"""
     C = A_EXAMPLE @ B_EXAMPLE
     check_close(student.call("dense", A_EXAMPLE, B_EXAMPLE, np.zeros(3)), C, "dense(A, B, zeros(3))")
     b = np.array([1.0, -1.0, 0.5])
