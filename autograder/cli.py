@@ -25,7 +25,14 @@ def main(argv=None):
     release = commands.add_parser("release", help="generate release/ from source/ (nbgrader generate_assignment)")
     release.add_argument("assignment", nargs="*", help="default: every assignment in source/")
 
+    demo = commands.add_parser("demo", help="release, grade the example class, write feedback and reports")
+    demo.add_argument("assignment", nargs="*", help="default: every assignment in source/")
+
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        from autograder import demo as demo_module
+
+        return demo_module.run(".", args.assignment or None)
     if args.command == "grade":
         from autograder.engine.run import grade_assignment
         from autograder.engine.settings import Settings

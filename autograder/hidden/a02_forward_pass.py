@@ -103,7 +103,8 @@ def check_dense_shape(student, rng):
 def check_dense_values(student, rng):
     """dense matches X W + b on hidden inputs, including the integer X of the lecture's example"""
     X, (W, b, _) = rng.normal(size=(7, 3)), layer(rng, 3, 5, "linear")
-    check_close(student.call("dense", X, W, b), dense(X, W, b), "dense(X (7, 3), W (3, 5), b (5,))", inputs="hidden inputs")
+    check_close(student.call("dense", X, W, b), dense(X, W, b), "dense(X (7, 3), W (3, 5), b (5,))",
+                inputs="hidden inputs")
     W, b, _ = layer(rng, 2, 3, "linear")
     X_int = X_SEED.astype(np.int64)
     check_close(student.call("dense", X_int, W, b), dense(X_int, W, b), "dense(X (3, 2), W (2, 3), b (3,))",

@@ -1,0 +1,141 @@
+"""Hidden checks for 09_cnn: convolution and max-pooling by hand, checked against Keras layers; a Keras CNN.
+
+The references for ``conv2d_forward`` and ``maxpool2d_forward`` are
+``keras.layers.Conv2D`` and ``keras.layers.MaxPooling2D`` themselves, given
+the same weights. Keras computes in float32, so values are compared with
+rtol = atol = 1e-4 (float32 round-off on sums of a few dozen unit-sized
+products is below 1e-5; every bug in the zoo is off by more than 0.1).
+"""
+import numpy as np
+
+from autograder.checks import CheckFailure, check_close, check_dtype_kind, check_scalar
+
+TOL = {"rtol": 1e-4, "atol": 1e-4}
+
+
+def conv_output_size(n, kernel, stride=1, padding="valid"):
+    if padding == "same":
+        return -(-n // stride)
+    return (n - kernel) // stride + 1
+
+
+def _numpy(tensor):
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(tensor), dtype=np.float64)
+
+
+def keras_conv2d(X, K, b, stride, padding):
+    """What ``keras.layers.Conv2D`` computes with kernel K and bias b."""
+    import keras
+
+    layer = keras.layers.Conv2D(K.shape[3], K.shape[:2], strides=stride, padding=padding)
+    layer.build(X.shape)
+    layer.set_weights([K.astype(np.float32), b.astype(np.float32)])
+    return _numpy(layer(X.astype(np.float32)))
+
+
+def keras_maxpool(X, pool_size):
+    import keras
+
+    return _numpy(keras.layers.MaxPooling2D(pool_size)(X.astype(np.float32)))
+
+
+# conv_output_size
+
+SIZE_TABLE = [(28, 3, 1, "valid"), (28, 3, 1, "same"), (28, 5, 2, "valid"), (7, 3, 2, "valid"),
+              (7, 3, 2, "same"), (8, 2, 2, "same"), (6, 4, 3, "valid"), (256, 3, 1, "valid")]
+
+
+def _check_sizes(student, cases):
+    for n, k, s, p in cases:
+        what = f"conv_output_size({n}, {k}, stride={s}, padding={p!r})"
+        got = check_scalar(student.call("conv_output_size", n, k, stride=s, padding=p), what)
+        check_close(got, conv_output_size(n, k, s, p), what, rtol=0, atol=0)
+
+
+def check_output_size_table(student, rng):
+    """conv_output_size gives Keras's sizes: valid floor((n - k) / s) + 1, same ceil(n / s)"""
+    _check_sizes(student, SIZE_TABLE)
+
+
+def check_output_size_hidden(student, rng):
+    """conv_output_size is right on hidden sizes, kernels and strides, for both paddings"""
+    cases = []
+    for _ in range(12):
+        k, s = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+        cases.append((int(rng.integers(k, 40)), k, s, str(rng.choice(["valid", "same"]))))
+    _check_sizes(student, cases)
+
+
+# conv2d_forward
+
+
+def _conv_case(rng, x_shape, k_shape):
+    return rng.normal(size=x_shape), rng.normal(size=k_shape), rng.normal(size=k_shape[-1:])
+
+
+def _check_conv(student, rng, x_shape, k_shape, stride, padding):
+    X, K, b = _conv_case(rng, x_shape, k_shape)
+    what = f"conv2d_forward(X {x_shape}, K {k_shape}, b, stride={stride}, padding={padding!r})"
+    out = student.call("conv2d_forward", X, K, b, stride=stride, padding=padding)
+    out = check_dtype_kind(out, "f", what)
+    check_close(out, keras_conv2d(X, K, b, stride, padding), what, inputs="hidden inputs, compared with keras.layers.Conv2D", **TOL)
+
+
+def check_conv_example(student, rng):
+    """a vertical-edge kernel on a 4x4 image with a step gives the notebook's example output"""
+    X = np.array([[0, 0, 1, 1]] * 4, dtype=np.float64).reshape(1, 4, 4, 1)
+    K = np.array([[-1.0, 1.0]] * 2).reshape(2, 2, 1, 1)
+    b = np.array([0.5])
+    out = student.call("conv2d_forward", X, K, b)
+    check_close(out, keras_conv2d(X, K, b, 1, "valid"), "conv2d_forward of the edge example", **TOL)
+
+
+def check_conv_valid(student, rng):
+    """valid padding, stride 1: matches keras Conv2D (non-square kernel, 3 input channels, 4 filters, bias)"""
+    _check_conv(student, rng, (2, 7, 6, 3), (3, 2, 3, 4), 1, "valid")
+
+
+def check_conv_valid_stride(student, rng):
+    """valid padding, stride 2: matches keras Conv2D(strides=2)"""
+    _check_conv(student, rng, (3, 9, 8, 2), (3, 3, 2, 5), 2, "valid")
+
+
+def check_conv_same(student, rng):
+    """same padding, stride 1: output has the input's height and width and matches keras Conv2D"""
+    _check_conv(student, rng, (2, 6, 7, 3), (3, 5, 3, 2), 1, "same")
+
+
+def check_conv_same_stride_even(student, rng):
+    """same padding, stride 2 and an even kernel: Keras puts the odd extra padding row/column at the bottom/right"""
+    _check_conv(student, rng, (2, 7, 8, 2), (2, 4, 2, 3), 2, "same")
+
+
+# maxpool2d_forward
+
+
+def check_maxpool_example(student, rng):
+    """the lecture's 4x4 example pools to [[4, 6], [6, 7]]"""
+    X = np.array([[1, 0, 3, 6], [2, 4, 5, 2], [2, 6, 2, 0], [3, 4, 1, 7]], dtype=np.float64).reshape(1, 4, 4, 1)
+    out = student.call("maxpool2d_forward", X)
+    check_close(out, np.array([[4.0, 6.0], [6.0, 7.0]]).reshape(1, 2, 2, 1), "maxpool2d_forward of the lecture's example")
+
+
+def check_maxpool_hidden(student, rng):
+    """matches keras MaxPooling2D on negative inputs with several channels, odd sizes and pool sizes 2 and 3"""
+    for x_shape, pool in [((2, 7, 9, 3), 2), ((3, 9, 7, 2), 3), ((1, 6, 6, 4), 2)]:
+        X = rng.normal(size=x_shape) - 3.0
+        what = f"maxpool2d_forward(X {x_shape}, pool_size={pool})"
+        out = check_dtype_kind(student.call("maxpool2d_forward", X, pool_size=pool), "f", what)
+        check_close(out, keras_maxpool(X, pool), what, inputs="hidden inputs, compared with keras.layers.MaxPooling2D", **TOL)
+
+
+CHECKS = {
+    "test_conv_output_size": [check_output_size_table, check_output_size_hidden],
+    "test_conv2d_forward_visible": [check_conv_example],
+    "test_conv2d_forward_valid": [check_conv_valid, check_conv_valid_stride],
+    "test_conv2d_forward_same": [check_conv_same, check_conv_same_stride_even],
+    "test_maxpool2d_forward_visible": [check_maxpool_example],
+    "test_maxpool2d_forward_hidden": [check_maxpool_hidden],
+}
