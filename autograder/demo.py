@@ -74,5 +74,5 @@ def run(course_root=".", assignments=None, students_file="examples/students.py",
         table.add_row(student, *[totals[a].get(student, "-") for a in assignments])
     console.print(table)
     console.print("nbgrader feedback: feedback/<student>/<assignment>/<notebook>.html; "
-                  "engine feedback: feedback/<student>/<assignment>/autograder.html; reports: reports/")
+                  "engine feedback: feedback/<student>/<assignment>/feedback.html; reports: reports/")
     return 0

@@ -10,6 +10,8 @@ from autograder.engine.batch import grade_all
 from autograder.engine.feedback import write_instructor_report, write_student_feedback
 from autograder.engine.record import GradebookRecorder, write_autograded
 
+FEEDBACK_FILE = "feedback.html"
+
 
 def course_db_url(course_root):
     """The gradebook URL nbgrader_config.py names, else nbgrader's default in the course folder."""
@@ -30,8 +32,11 @@ def grade_assignment(course_root, assignment, settings, *, force=False, students
 
     def keep(result):
         recorder.record(result, _timestamp(root / "submitted" / result.student / assignment))
-        write_autograded(root / "release" / assignment, result, root / "autograded" / result.student / assignment)
-        write_student_feedback(result, root / "feedback" / result.student / assignment / "autograder.html")
+        graded = root / "autograded" / result.student / assignment
+        write_autograded(root / "release" / assignment, result, graded)
+        # In autograded/ too, so that `nbgrader generate_feedback` (which replaces feedback/) carries it along.
+        for folder in (graded, root / "feedback" / result.student / assignment):
+            write_student_feedback(result, folder / FEEDBACK_FILE)
 
     try:
         outcome = grade_all(root, assignment, settings, root / "autograded", force=force, students=students, on_result=keep)
@@ -44,7 +49,7 @@ def grade_assignment(course_root, assignment, settings, *, force=False, students
     stock.nbgrader(["export", "--to", str(root / "grades.csv")], root)
     console.print(summary_table(assignment, outcome))
     console.print(f"gradebook: {course_db_url(root)}\ngrades:    {root / 'grades.csv'}\n"
-                  f"feedback:  {root / 'feedback'}/<student>/{assignment}/autograder.html\nreport:    {report}")
+                  f"feedback:  {root / 'feedback'}/<student>/{assignment}/{FEEDBACK_FILE}\nreport:    {report}")
     return outcome
 
 

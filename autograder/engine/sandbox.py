@@ -253,6 +253,8 @@ def describe_exit(code, memory_mb):
     """Why a student's process ended, in words."""
     if code is None:
         return "it stopped answering"
+    if code > 128 and code - 128 in signal.valid_signals():  # bubblewrap reports a signal as 128 + its number
+        code = 128 - code
     if code < 0:
         name = signal.Signals(-code).name
         why = {"SIGSEGV": "a segmentation fault", "SIGKILL": f"killed (often: memory over the {memory_mb} MB limit)",

@@ -58,7 +58,12 @@ def check_single_float(value, what):
 
 def check_loss(value, expected, what, inputs=""):
     """A loss is one float close to ``expected``."""
-    return check_close(check_single_float(value, what), expected, what, inputs=inputs)
+    array = check_single_float(value, what)
+    try:
+        return check_close(array, expected, what)
+    except CheckFailure:
+        on = f" on {inputs}" if inputs else ""
+        raise CheckFailure(f"{what}: expected {float(expected):.8g}, got {float(array):.8g}{on}") from None
 
 
 def call_quietly(student, what, hint, name, *args, **kwargs):
@@ -158,12 +163,11 @@ def check_scce_values(student, rng):
     for (P, labels), kwargs in [(probabilities(rng, 7, 4), {}), (certain_and_wrong(rng, 7, 4), {}),
                                 (certain_and_wrong(rng, 7, 4), {"eps": 1e-3})]:
         what = f"sparse_categorical_crossentropy of (7,) labels and (7, 4) P{', eps=1e-3' if kwargs else ''}"
-        out = check_single_float(
-            call_quietly(student, what, hint, "sparse_categorical_crossentropy", labels, P, **kwargs), what)
+        out = call_quietly(student, what, hint, "sparse_categorical_crossentropy", labels, P, **kwargs)
         check_close_or_own(
             out, sparse_categorical_crossentropy(labels, P, **kwargs),
             lambda: student.call("categorical_crossentropy", student.call("one_hot", labels, 4), P, **kwargs),
-            what, inputs="hidden labels and P (some true-class probabilities 0)")
+            what, inputs="hidden labels and P (some true-class probabilities 0)", compare=check_loss)
 
 
 def check_sce_values(student, rng):
