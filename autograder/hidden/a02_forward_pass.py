@@ -187,7 +187,7 @@ def compare_forward(student, X, layers, what):
 
 
 def check_forward_activations(student, rng):
-    """forward applies a one-layer network with each activation: linear, sigmoid, relu, softmax"""
+    """forward runs one-layer networks with each activation: linear, sigmoid, relu, softmax"""
     X = rng.normal(size=(6, 3))
     for activation in ACTIVATIONS:
         net = [layer(rng, 3, 4, activation)]
