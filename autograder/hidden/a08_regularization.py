@@ -3,11 +3,29 @@
 Statistical checks draw large samples and allow SIGMAS standard errors:
 a correct solution fails one with probability below 1e-8, while each bug
 the zoo lists is off by many standard errors.
+
+The model check trains the student's network and its unregularised twin
+(the same layers and initial weights, dropout rates set to 0 and weight
+penalties removed) on the same small Fashion-MNIST subset in the same
+order, and compares their overfitting gaps: test loss minus training loss,
+both computed here from predictions (no penalty terms, dropout off). 30% of
+the training labels are random, so that an unregularised network overfits
+within a few hundred steps (memorising noisy labels, Zhang et al. 2017);
+the reference is the lecture's ``l2(0.001)`` network, the weakest
+regularisation the course teaches, so that Dropout(0.5) passes with room.
+A second threshold on test accuracy fails regularisation so strong that
+the model no longer learns.
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 from autograder.checks import CheckFailure, Fixture, check_close, check_dtype_kind, check_scalar, check_shape
-from autograder.checks.training import seed_from
+from autograder.checks import keras_models as km
+from autograder.checks import training
+from autograder.checks.training import Training, seed_from
+
+A = "08_regularization"
 
 SIGMAS = 6.0
 
@@ -50,7 +68,7 @@ def check_dropout_identity(student, rng):
     """dropout_forward returns X unchanged when training=False"""
     X = rng.normal(size=(20, 30))
     out = student.call("dropout_forward", X, 0.5, Fixture("rng", seed=seed_from(rng)), False)
-    check_close(out, X, "dropout_forward(X, rate=0.5, rng, training=False)", rtol=0, atol=0,
+    check_close(out, X, "dropout_forward(X, rate=0.5, rng, training=False)", rtol=1e-6, atol=0,
                 inputs="hidden X (20, 30): at test time dropout does nothing, not even scaling")
 
 
@@ -200,10 +218,168 @@ def check_he_uses_rng(student, rng):
     _check_uses_rng(student, "he_normal", rng)
 
 
+# build_regularized_model
+
+INPUT, CLASSES = (784,), 10
+CLASSIFIER_LOSSES = ["categorical_crossentropy", "sparse_categorical_crossentropy"]
+NOISE_LAYERS = {"Dropout": "rate", "SpatialDropout1D": "rate", "SpatialDropout2D": "rate", "SpatialDropout3D": "rate",
+                "GaussianDropout": "rate", "AlphaDropout": "rate", "GaussianNoise": "stddev"}
+
+
+def build_regularized_model():
+    import keras
+
+    l2 = keras.regularizers.l2(0.001)
+    model = keras.Sequential([
+        keras.Input(shape=INPUT),
+        keras.layers.Dense(512, activation="relu", kernel_regularizer=l2),
+        keras.layers.Dense(CLASSES, activation="softmax", kernel_regularizer=l2),
+    ])
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def check_model_structure(student, rng):
+    """build_regularized_model: input (784,), 10 softmax outputs, a cross-entropy loss, and Dropout or an L2 penalty"""
+    model = student.keras_model("build_regularized_model")
+    what = "build_regularized_model()"
+    km.check_input_shape(model, INPUT, what)
+    km.check_output_shape(model, (CLASSES,), what)
+    km.check_output_activation(model, "softmax", what)
+    km.check_loss(model, CLASSIFIER_LOSSES, what)
+    try:
+        km.check_has_layers(model, ["Dropout"], what)
+    except CheckFailure:
+        try:
+            km.check_has_l2(model, what)
+        except CheckFailure:
+            raise CheckFailure(f"{what}: no regularisation found: add a `keras.layers.Dropout(rate)` layer or a "
+                               "`kernel_regularizer=keras.regularizers.l2(...)`") from None
+
+
+def _without_regularization(layer):
+    """A fresh copy of ``layer`` with its noise switched off and its weight penalties removed."""
+    config = layer.get_config()
+    if type(layer).__name__ in NOISE_LAYERS:
+        config[NOISE_LAYERS[type(layer).__name__]] = 0.0
+    for key in config:
+        if key.endswith("_regularizer"):
+            config[key] = None
+        elif key in ("dropout", "recurrent_dropout"):
+            config[key] = 0.0
+    return type(layer).from_config(config)
+
+
+def unregularized_twin(model):
+    """The student's network without regularisation: same layers, initial weights, optimizer settings and loss."""
+    import keras
+
+    try:
+        twin = keras.models.clone_model(model, clone_function=_without_regularization, recursive=True)
+        optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
+        twin.compile(optimizer=optimizer, loss=model.loss)
+        twin.set_weights(model.get_weights())
+    except Exception as err:  # a model Keras cannot clone
+        raise CheckFailure(f"your model could not be copied without its regularisation ({type(err).__name__}: "
+                           f"{str(err)[:200]}); build it from built-in layers with keras.Sequential or keras.Model") from None
+    return twin
+
+
+def fashion_subset(seed, n_train, n_test, label_noise):
+    """Seeded Fashion-MNIST subsets: float32 (n, 784) in [0, 1] and integer labels, a fraction
+    ``label_noise`` of the training labels replaced by random classes (memorising them is overfitting)."""
+    from assignments.datasets import fashion_mnist
+
+    (x_train, y_train), (x_test, y_test) = fashion_mnist()
+    rng = np.random.default_rng(seed)
+    i = rng.choice(len(x_train), n_train, replace=False)
+    j = rng.choice(len(x_test), n_test, replace=False)
+    labels = y_train[i].astype(np.int64)
+    noisy = rng.random(n_train) < label_noise
+    labels[noisy] = rng.integers(0, CLASSES, size=int(noisy.sum()))
+
+    def flat(x):
+        return (x.reshape(len(x), -1) / 255.0).astype(np.float32)
+
+    return flat(x_train[i]), labels, flat(x_test[j]), y_test[j].astype(np.int64)
+
+
+def crossentropy(probabilities, labels, what):
+    """Mean negative log-likelihood of integer labels under predicted class probabilities."""
+    if probabilities.shape != (len(labels), CLASSES):
+        raise CheckFailure(f"{what}: predictions of shape {probabilities.shape}; expected ({len(labels)}, {CLASSES})")
+    p = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
+    return float(-np.log(p).mean())
+
+
+@dataclass(frozen=True)
+class Overfitting:
+    reduction: float
+    accuracy: float
+    gap: float
+    twin_gap: float
+
+
+def _gap_after_training(model, data, budget, seed, what):
+    """Train ``model`` for budget["steps"] batches (one pass over repeated data) and return (loss gap, test predictions)."""
+    x_train, y_train, x_test, y_test = data
+    repeats = -(-budget["steps"] * budget["batch_size"] // len(x_train))
+    targets = training.targets_for_loss(model, np.tile(y_train, repeats), CLASSES)
+    training.fit(model, np.tile(x_train, (repeats, 1)), targets, 1, budget["batch_size"], seed)
+    p_test = training.predict(model, x_test)
+    gap = crossentropy(p_test, y_test, what) - crossentropy(training.predict(model, x_train), y_train, what)
+    return gap, p_test
+
+
+def overfitting(student, seed, budget):
+    """Train the student's model and its unregularised twin alike; compare their loss gaps."""
+    model = student.keras_model("build_regularized_model", seed=seed)
+    twin = unregularized_twin(model)
+    data = fashion_subset(seed, budget["n_train"], budget["n_test"], budget["label_noise"])
+    gap, p_test = _gap_after_training(model, data, budget, seed, "your model")
+    twin_gap, _ = _gap_after_training(twin, data, budget, seed, "your model without regularisation")
+    reduction = 1.0 - gap / twin_gap if twin_gap > 0 else 0.0
+    return Overfitting(reduction, training.score_predictions(p_test, data[3], "accuracy"), gap, twin_gap)
+
+
+def score_reduction(student, seed, budget):
+    return overfitting(student, seed, budget).reduction
+
+
+def score_accuracy(student, seed, budget):
+    return overfitting(student, seed, budget).accuracy
+
+
+BUDGET = {"n_train": 512, "n_test": 2000, "steps": 300, "batch_size": 64, "label_noise": 0.3}
+REFERENCE = {"build_regularized_model": build_regularized_model}
+TRAINING = {
+    "overfitting": Training(score=score_reduction, reference=REFERENCE, metric="accuracy",
+                            budgets={"cpu": BUDGET, "gpu": BUDGET}, min_margin=0.05),
+    "accuracy": Training(score=score_accuracy, reference=REFERENCE, metric="accuracy",
+                         budgets={"cpu": BUDGET, "gpu": BUDGET}, min_margin=0.10),
+}
+
+
+def check_overfits_less(student, rng):
+    """trained by the grader on a small hidden subset, your model overfits less than the same network without regularisation, and still learns"""
+    spent = training.budget(A, "overfitting")
+    result = overfitting(student, seed_from(rng), spent)
+    limit = training.threshold(A, "overfitting")
+    if not result.reduction >= limit:
+        raise CheckFailure(
+            f"after {spent['steps']} batches of {spent['batch_size']} on {spent['n_train']} hidden images, your model's "
+            f"overfitting gap (test loss - training loss) is {result.gap:.3f} and the same network's without "
+            f"regularisation {result.twin_gap:.3f}: {result.reduction:.1%} smaller, at least {limit:.1%} is required "
+            "(regularise more strongly, e.g. Dropout(0.5) or l2(0.001) as in the lecture)")
+    training.check_min_score(result.accuracy, A, "accuracy", "build_regularized_model, trained by the grader")
+
+
 CHECKS = {
     "test_dropout_forward_visible": [check_dropout_identity, check_dropout_kept_scaled],
     "test_dropout_forward_hidden": [check_dropout_keep_fraction, check_dropout_expected_value, check_dropout_uses_rng],
     "test_l2_penalty": [check_l2_example, check_l2_values],
     "test_glorot_normal": [check_glorot_small_shape, check_glorot_statistics, check_glorot_uses_rng],
     "test_he_normal": [check_he_small_shape, check_he_statistics, check_he_uses_rng],
+    "test_build_regularized_model_structure": [check_model_structure],
+    "test_build_regularized_model_training": [check_overfits_less],
 }

@@ -8,8 +8,12 @@ products is below 1e-5; every bug in the zoo is off by more than 0.1).
 """
 import numpy as np
 
-from autograder.checks import CheckFailure, check_close, check_dtype_kind, check_scalar
+from autograder.checks import check_close, check_dtype_kind, check_scalar
+from autograder.checks import keras_models as km
+from autograder.checks import training
+from autograder.checks.training import Training, seed_from
 
+A = "09_cnn"
 TOL = {"rtol": 1e-4, "atol": 1e-4}
 
 
@@ -107,8 +111,9 @@ def check_conv_same(student, rng):
     _check_conv(student, rng, (2, 6, 7, 3), (3, 5, 3, 2), 1, "same")
 
 
-def check_conv_same_stride_even(student, rng):
-    """same padding, stride 2 and an even kernel: Keras puts the odd extra padding row/column at the bottom/right"""
+def check_conv_same_stride(student, rng):
+    """same padding, stride 2, odd and even kernels: an odd number of padding rows/columns puts the extra one at the bottom/right, as Keras does"""
+    _check_conv(student, rng, (2, 8, 6, 2), (3, 3, 2, 3), 2, "same")
     _check_conv(student, rng, (2, 7, 8, 2), (2, 4, 2, 3), 2, "same")
 
 
@@ -131,11 +136,85 @@ def check_maxpool_hidden(student, rng):
         check_close(out, keras_maxpool(X, pool), what, inputs="hidden inputs, compared with keras.layers.MaxPooling2D", **TOL)
 
 
+# build_cnn
+
+INPUT, CLASSES, MAX_PARAMS = (28, 28, 1), 10, 250_000
+
+
+def build_cnn():
+    import keras
+
+    model = keras.Sequential([
+        keras.Input(shape=INPUT),
+        keras.layers.Conv2D(16, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def check_cnn_structure(student, rng):
+    """build_cnn: input (28, 28, 1), Conv2D and MaxPooling2D layers, 10 softmax outputs, a cross-entropy loss, small enough to train on a CPU"""
+    model = student.keras_model("build_cnn")
+    what = "build_cnn()"
+    km.check_input_shape(model, INPUT, what)
+    km.check_has_layers(model, ["Conv2D", "MaxPooling2D"], what)
+    km.check_output_shape(model, (CLASSES,), what)
+    km.check_output_activation(model, "softmax", what)
+    km.check_loss(model, ["categorical_crossentropy", "sparse_categorical_crossentropy"], what)
+    km.check_param_count(model, max_count=MAX_PARAMS, what=f"{what} (the grader trains it on a CPU)")
+
+
+def fashion_images(seed, n_train, n_test):
+    """Seeded Fashion-MNIST subsets: float32 (n, 28, 28, 1) in [0, 1] and integer labels."""
+    from assignments.datasets import fashion_mnist
+
+    (x_train, y_train), (x_test, y_test) = fashion_mnist()
+    rng = np.random.default_rng(seed)
+    i = rng.choice(len(x_train), n_train, replace=False)
+    j = rng.choice(len(x_test), n_test, replace=False)
+
+    def images(x):
+        return (x[..., None] / 255.0).astype(np.float32)
+
+    return images(x_train[i]), y_train[i].astype(np.int64), images(x_test[j]), y_test[j].astype(np.int64)
+
+
+def score_cnn(student, seed, budget):
+    """Test accuracy of the student's CNN after the grader trains it on a hidden Fashion-MNIST subset."""
+    model = student.keras_model("build_cnn", seed=seed)
+    x_train, y_train, x_test, y_test = fashion_images(seed, budget["n_train"], budget["n_test"])
+    targets = training.targets_for_loss(model, y_train, CLASSES)
+    return training.fit_and_score(model, x_train, targets, x_test, y_test, budget["epochs"],
+                                  budget["batch_size"], seed, "accuracy")
+
+
+BUDGET = {"n_train": 2000, "n_test": 2000, "epochs": 5, "batch_size": 32}
+TRAINING = {
+    "cnn": Training(score=score_cnn, reference={"build_cnn": build_cnn}, metric="accuracy",
+                    budgets={"cpu": BUDGET, "gpu": BUDGET}, min_margin=0.03),
+}
+
+
+def check_cnn_learns(student, rng):
+    """build_cnn reaches the required test accuracy on hidden Fashion-MNIST images after the grader trains it"""
+    model = student.keras_model("build_cnn")
+    km.check_param_count(model, max_count=MAX_PARAMS, what="build_cnn() (the grader trains it on a CPU and does not train larger models)")
+    score = score_cnn(student, seed_from(rng), training.budget(A, "cnn"))
+    training.check_min_score(score, A, "cnn", "build_cnn, trained by the grader")
+
+
 CHECKS = {
     "test_conv_output_size": [check_output_size_table, check_output_size_hidden],
     "test_conv2d_forward_visible": [check_conv_example],
     "test_conv2d_forward_valid": [check_conv_valid, check_conv_valid_stride],
-    "test_conv2d_forward_same": [check_conv_same, check_conv_same_stride_even],
+    "test_conv2d_forward_same": [check_conv_same, check_conv_same_stride],
     "test_maxpool2d_forward_visible": [check_maxpool_example],
     "test_maxpool2d_forward_hidden": [check_maxpool_hidden],
+    "test_build_cnn_structure": [check_cnn_structure],
+    "test_build_cnn_training": [check_cnn_learns],
 }

@@ -8,7 +8,11 @@ compared with rtol = atol = 1e-4 (its round-off here is below 1e-6).
 import numpy as np
 
 from autograder.checks import CheckFailure, check_close, check_dtype_kind, check_shape
+from autograder.checks import keras_models as km
+from autograder.checks import training
+from autograder.checks.training import Training, seed_from
 
+A = "10_rnn"
 TOL = {"rtol": 1e-4, "atol": 1e-4}
 
 
@@ -120,9 +124,65 @@ def check_lstm_sequence(student, rng):
     check_close(h, h_keras, "h after 6 lstm_steps", inputs=on, **TOL)
 
 
+# build_sequence_model
+
+
+def build_sequence_model(vocab_size, maxlen):
+    import keras
+
+    model = keras.Sequential([
+        keras.Input(shape=(maxlen,)),
+        keras.layers.Embedding(vocab_size, 16),
+        keras.layers.LSTM(32),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def check_sequence_structure(student, rng):
+    """build_sequence_model: input (maxlen,), Embedding and LSTM layers, one sigmoid output, binary cross-entropy"""
+    vocab_size, maxlen = int(rng.integers(50, 500)), int(rng.integers(10, 60))
+    model = student.keras_model("build_sequence_model", vocab_size, maxlen)
+    what = f"build_sequence_model({vocab_size}, {maxlen})"
+    km.check_input_shape(model, (maxlen,), what)
+    km.check_has_layers(model, ["Embedding", "LSTM"], what)
+    km.check_output_shape(model, (1,), what)
+    km.check_output_activation(model, "sigmoid", what)
+    km.check_loss(model, "binary_crossentropy", what)
+
+
+def score_sequence_model(student, seed, budget):
+    """Test accuracy of the student's model after the grader trains it on hidden ``opinions`` reviews."""
+    from assignments.sequences import opinions
+
+    vocab_size, maxlen = budget["vocab_size"], budget["maxlen"]
+    model = student.keras_model("build_sequence_model", vocab_size, maxlen, seed=seed)
+    x_train, y_train = opinions(budget["n_train"], vocab_size, maxlen, seed=seed)
+    x_test, y_test = opinions(budget["n_test"], vocab_size, maxlen, seed=seed + 1)
+    targets = training.targets_for_loss(model, y_train, 2)
+    return training.fit_and_score(model, x_train, targets, x_test, y_test, budget["epochs"],
+                                  budget["batch_size"], seed, "accuracy")
+
+
+BUDGET = {"vocab_size": 100, "maxlen": 20, "n_train": 2000, "n_test": 1000, "epochs": 6, "batch_size": 64}
+TRAINING = {
+    "sequence": Training(score=score_sequence_model, reference={"build_sequence_model": build_sequence_model},
+                         metric="accuracy", budgets={"cpu": BUDGET, "gpu": BUDGET}, min_margin=0.05),
+}
+
+
+def check_sequence_model_learns(student, rng):
+    """build_sequence_model learns a hidden task where word order decides the label, after the grader trains it"""
+    score = score_sequence_model(student, seed_from(rng), training.budget(A, "sequence"))
+    training.check_min_score(score, A, "sequence", "build_sequence_model, trained by the grader")
+
+
 CHECKS = {
     "test_rnn_step_visible": [check_rnn_example],
     "test_rnn_step_hidden": [check_rnn_one_step, check_rnn_sequence],
     "test_lstm_step_visible": [check_lstm_example],
     "test_lstm_step_hidden": [check_lstm_one_step, check_lstm_sequence],
+    "test_build_sequence_model_structure": [check_sequence_structure],
+    "test_build_sequence_model_training": [check_sequence_model_learns],
 }
