@@ -23,6 +23,25 @@ class Quadratic:
         return 2 * self.a * w + self.c + np.cos(w)
 
 
+class CoupledQuadratic(Quadratic):
+    """``Quadratic`` plus 0.5 * (sum(d * w))**2, which couples every pair of entries.
+
+    A numerical gradient that leaves earlier entries perturbed gets later
+    partial derivatives wrong on this function (it would not on a separable one).
+    """
+
+    def __init__(self, a, c, d):
+        super().__init__(a, c)
+        self.d = np.asarray(d, dtype=np.float64)
+
+    def __call__(self, w):
+        return super().__call__(w) + 0.5 * float(np.sum(self.d * np.asarray(w, dtype=np.float64))) ** 2
+
+    def gradient(self, w):
+        w = np.asarray(w, dtype=np.float64)
+        return super().gradient(w) + self.d * np.sum(self.d * w)
+
+
 class QuadraticGradient:
     """The gradient of ``Quadratic`` without the sine: grad(w) = 2 a w + c (for gradient descent)."""
 
@@ -38,7 +57,8 @@ def rng(seed):
     return np.random.default_rng(int(seed))
 
 
-FACTORIES = {"quadratic": Quadratic, "quadratic_gradient": QuadraticGradient, "rng": rng}
+FACTORIES = {"quadratic": Quadratic, "coupled_quadratic": CoupledQuadratic,
+             "quadratic_gradient": QuadraticGradient, "rng": rng}
 
 
 class Fixture:
