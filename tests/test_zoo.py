@@ -1,0 +1,21 @@
+"""`autograder ci` for every assignment: solution full, release zero, every bug loses, every alternative full.
+
+Each assignment is graded twice, through stock `nbgrader autograde` (the
+hidden-test cells in the student's kernel) and through the grading engine
+(the same checks from outside the sandbox); both must agree with the zoo.
+"""
+import pytest
+from rich.console import Console
+
+from autograder import ci
+from autograder.release import assignments_in
+from tests.conftest import ROOT
+
+
+@pytest.mark.parametrize("assignment", assignments_in(ROOT))
+def test_zoo_is_graded_as_expected_by_both_graders(assignment, capsys):
+    with capsys.disabled():  # the per-assignment table belongs in the CI log
+        print()
+        ok = ci.run(ROOT, [assignment], ROOT / "tests" / "zoo", graders=("stock", "engine"),
+                    console=Console(width=160, force_terminal=False))
+    assert ok, f"autograder ci -a {assignment}: some case was not graded as expected (table above)"
