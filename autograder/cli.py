@@ -15,7 +15,7 @@ def main(argv=None):
     ci.add_argument("--seed", type=int, default=2026)
 
     grade = commands.add_parser("grade", help="grade every submission of an assignment in submitted/")
-    grade.add_argument("assignment")
+    grade.add_argument("assignment", nargs="+")
     grade.add_argument("--student", "-s", action="append", help="only this student (repeatable)")
     grade.add_argument("--force", "-f", action="store_true", help="regrade submissions that have not changed")
     grade.add_argument("--workers", "-j", type=int, help="parallel submissions (default: CPU cores or GPU slots)")
@@ -34,11 +34,11 @@ def main(argv=None):
 
         return demo_module.run(".", args.assignment or None)
     if args.command == "grade":
-        from autograder.engine.run import grade_assignment
+        from autograder.engine.run import grade_assignments
         from autograder.engine.settings import Settings
 
         settings = Settings.load(".", workers=args.workers, seed=args.seed, profile=args.profile)
-        outcome = grade_assignment(".", args.assignment, settings, force=args.force, students=args.student)
+        outcome = grade_assignments(".", args.assignment, settings, force=args.force, students=args.student)
         return 1 if outcome.failures else 0
     if args.command == "release":
         from autograder.release import release

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from autograder import notebooks as nbs
 from autograder import stock
-from autograder.engine.run import grade_assignment
+from autograder.engine.run import grade_assignments
 from autograder.engine.settings import Settings
 from autograder.release import assignments_in, release
 from autograder.zoo import load_zoo
@@ -60,11 +60,9 @@ def run(course_root=".", assignments=None, students_file="examples/students.py",
     release(course_root, assignments)
     students = load_students(Path(course_root) / students_file)
     build_submissions(course_root, students, assignments, zoo_dir)
-    settings = Settings.load(course_root)
-    totals = {}
+    outcome = grade_assignments(course_root, assignments, Settings.load(course_root), console=console)
+    totals = {a: {r.student: f"{r.score:g}/{r.max_score:g}" for r in outcome.only(a).results} for a in assignments}
     for assignment in assignments:
-        outcome = grade_assignment(course_root, assignment, settings, console=console)
-        totals[assignment] = {r.student: f"{r.score:g}/{r.max_score:g}" for r in outcome.results}
         stock.nbgrader(["generate_feedback", assignment, "--force"], course_root)
     table = Table(title="Grades (also in grades.csv and the gradebook)")
     table.add_column("student")

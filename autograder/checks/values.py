@@ -35,7 +35,7 @@ def check_dtype_kind(value, kinds, what):
     names = {"f": "floating", "i": "integer", "u": "integer", "b": "bool", "c": "complex"}
     if array.dtype.kind not in kinds:
         wanted = " or ".join(sorted({names[k] for k in kinds}))
-        raise CheckFailure(f"{what}: expected a {wanted} dtype, got {array.dtype}")
+        raise CheckFailure(f"{what}: expected {'an' if wanted[0] in 'aeiou' else 'a'} {wanted} dtype, got {array.dtype}")
     return array
 
 

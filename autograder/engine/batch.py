@@ -42,11 +42,17 @@ class Job:
 class BatchOutcome:
     graded: list = field(default_factory=list)    # SubmissionResults graded in this run
     skipped: list = field(default_factory=list)   # SubmissionResults reused from an earlier run
-    failures: dict = field(default_factory=dict)  # student -> grader error (no grade written)
+    failures: dict = field(default_factory=dict)  # (assignment, student) -> grader error (no grade written)
 
     @property
     def results(self):
-        return sorted(self.graded + self.skipped, key=lambda r: r.student)
+        return sorted(self.graded + self.skipped, key=lambda r: (r.assignment, r.student))
+
+    def only(self, assignment):
+        """The part of this outcome that concerns one assignment."""
+        return BatchOutcome([r for r in self.graded if r.assignment == assignment],
+                            [r for r in self.skipped if r.assignment == assignment],
+                            {k: v for k, v in self.failures.items() if k[0] == assignment})
 
 
 def discover(course_root, assignment, results_root, settings, students=None):
@@ -75,10 +81,11 @@ def previous_result(job):
     return SubmissionResult.from_json(data) if data.get("fingerprint") == job.fingerprint else None
 
 
-def grade_all(course_root, assignment, settings, results_root, *, force=False, students=None,
+def grade_all(course_root, assignments, settings, results_root, *, force=False, students=None,
               on_result=None, show_progress=True):
-    """Grade the submissions of one assignment; ``on_result(result)`` runs in this process for each."""
-    jobs = discover(course_root, assignment, results_root, settings, students)
+    """Grade the submissions of ``assignments`` in one pool; ``on_result(result)`` runs in this process for each."""
+    assignments = [assignments] if isinstance(assignments, str) else list(assignments)
+    jobs = [job for a in assignments for job in discover(course_root, a, results_root, settings, students)]
     outcome, todo = BatchOutcome(), []
     for job in jobs:
         old = None if force else previous_result(job)
@@ -98,7 +105,7 @@ def grade_all(course_root, assignment, settings, results_root, *, force=False, s
     with _progress(show_progress) as progress, ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(slots, envs)
     ) as pool:
-        task = progress.add_task(f"grading {assignment} ({workers} workers)", total=len(todo))
+        task = progress.add_task(f"grading {', '.join(assignments)} ({workers} workers)", total=len(todo))
         pending = {pool.submit(_grade_job, str(course_root), job, settings): job for job in todo}
         try:
             while pending:
@@ -108,7 +115,7 @@ def grade_all(course_root, assignment, settings, results_root, *, force=False, s
                     try:
                         result = SubmissionResult.from_json(future.result())
                     except SandboxUnavailable as err:
-                        outcome.failures[job.student] = f"the sandbox could not start: {err}"
+                        outcome.failures[(job.assignment, job.student)] = f"the sandbox could not start: {err}"
                     else:
                         outcome.graded.append(result)
                         if on_result:

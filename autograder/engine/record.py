@@ -9,40 +9,45 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SAWarning
 
 from autograder import notebooks as nbs
 
 
 class GradebookRecorder:
-    """Writes SubmissionResults into an nbgrader gradebook."""
+    """Writes SubmissionResults into an nbgrader gradebook, and grades.csv from it."""
 
-    def __init__(self, db_url, assignment):
+    def __init__(self, db_url, assignments):
         self.gradebook = Gradebook(db_url)
-        self.assignment = assignment
-        try:
-            self.gradebook.find_assignment(assignment)
-        except MissingEntry:
-            self.gradebook.close()
-            raise LookupError(
-                f"{assignment} is not in the gradebook {db_url}: release it first (autograder release {assignment})"
-            ) from None
+        for assignment in assignments:
+            try:
+                self.gradebook.find_assignment(assignment)
+            except MissingEntry:
+                self.gradebook.close()
+                raise LookupError(
+                    f"{assignment} is not in the gradebook {db_url}: release it first (autograder release {assignment})"
+                ) from None
 
     def record(self, result, timestamp=None):
-        gb = self.gradebook
+        gb, assignment = self.gradebook, result.assignment
         gb.update_or_create_student(result.student)
         extra = {"timestamp": timestamp} if timestamp else {}
         with warnings.catch_warnings():  # nbgrader's own autoflush warnings, harmless (seen in nbgrader autograde too)
             warnings.simplefilter("ignore", SAWarning)
-            gb.update_or_create_submission(self.assignment, result.student, **extra)
+            gb.update_or_create_submission(assignment, result.student, **extra)
         for notebook in result.notebooks:
             name = Path(notebook.name).stem
-            submitted = gb.find_submission_notebook(name, self.assignment, result.student)
+            submitted = gb.find_submission_notebook(name, assignment, result.student)
             for item in notebook.items:
-                grade = gb.find_grade(item.grade_id, name, self.assignment, result.student)
+                grade = gb.find_grade(item.grade_id, name, assignment, result.student)
                 grade.auto_score = item.score
-            submitted.flagged = bool(notebook.problems or notebook.error) or result.flagged
+            submitted.flagged = result.flagged
         gb.db.commit()
+
+    def export_csv(self, path):
+        """grades.csv exactly as ``nbgrader export`` writes it (its own plugin, in this process)."""
+        CsvExportPlugin(to=str(path)).export(self.gradebook)
 
     def close(self):
         self.gradebook.close()

@@ -1,11 +1,10 @@
-"""``autograder grade``: grade, record, write feedback and reports, print the table."""
+"""``autograder grade``: grade, record, write feedback and reports, print the tables."""
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder import stock
 from autograder.engine.batch import grade_all
 from autograder.engine.feedback import write_instructor_report, write_student_feedback
 from autograder.engine.record import GradebookRecorder, write_autograded
@@ -24,33 +23,42 @@ def course_db_url(course_root):
     return f"sqlite:///{Path(course_root).resolve()}/gradebook.db"
 
 
-def grade_assignment(course_root, assignment, settings, *, force=False, students=None, console=None):
-    """Grade every submission of ``assignment``; return the BatchOutcome."""
+def grade_assignments(course_root, assignments, settings, *, force=False, students=None, console=None):
+    """Grade every submission of ``assignments`` in one pool; return the BatchOutcome."""
     console = console or Console()
     root = Path(course_root).resolve()
-    recorder = GradebookRecorder(course_db_url(root), assignment)
+    assignments = [assignments] if isinstance(assignments, str) else list(assignments)
+    recorder = GradebookRecorder(course_db_url(root), assignments)
 
     def keep(result):
-        recorder.record(result, _timestamp(root / "submitted" / result.student / assignment))
-        graded = root / "autograded" / result.student / assignment
-        write_autograded(root / "release" / assignment, result, graded)
+        recorder.record(result, _timestamp(root / "submitted" / result.student / result.assignment))
+        graded = root / "autograded" / result.student / result.assignment
+        write_autograded(root / "release" / result.assignment, result, graded)
         # In autograded/ too, so that `nbgrader generate_feedback` (which replaces feedback/) carries it along.
-        for folder in (graded, root / "feedback" / result.student / assignment):
+        for folder in (graded, root / "feedback" / result.student / result.assignment):
             write_student_feedback(result, folder / FEEDBACK_FILE)
 
     try:
-        outcome = grade_all(root, assignment, settings, root / "autograded", force=force, students=students, on_result=keep)
+        outcome = grade_all(root, assignments, settings, root / "autograded", force=force, students=students,
+                            on_result=keep)
         for result in outcome.skipped:
             keep(result)
+        recorder.export_csv(root / "grades.csv")
     finally:
         recorder.close()
-    report = root / "reports" / f"{assignment}.html"
-    write_instructor_report(assignment, outcome.results, outcome.failures, report)
-    stock.nbgrader(["export", "--to", str(root / "grades.csv")], root)
-    console.print(summary_table(assignment, outcome))
+    for assignment in assignments:
+        part = outcome.only(assignment)
+        report = root / "reports" / f"{assignment}.html"
+        write_instructor_report(assignment, part.results, part.failures, report)
+        console.print(summary_table(assignment, part))
     console.print(f"gradebook: {course_db_url(root)}\ngrades:    {root / 'grades.csv'}\n"
-                  f"feedback:  {root / 'feedback'}/<student>/{assignment}/{FEEDBACK_FILE}\nreport:    {report}")
+                  f"feedback:  {root / 'feedback'}/<student>/<assignment>/{FEEDBACK_FILE}\nreports:   {root / 'reports'}/")
     return outcome
+
+
+def grade_assignment(course_root, assignment, settings, **options):
+    """Grade one assignment (see ``grade_assignments``)."""
+    return grade_assignments(course_root, [assignment], settings, **options)
 
 
 def summary_table(assignment, outcome):
@@ -62,7 +70,7 @@ def summary_table(assignment, outcome):
         notes = "; ".join(p for nb in r.notebooks for p in nb.problems + ([nb.error] if nb.error else []))
         status = ("unchanged" if id(r) in reused else "graded") + (", flagged" if r.flagged else "")
         table.add_row(r.student, f"{r.score:g} / {r.max_score:g}", status, f"{r.seconds:.1f}", notes[:80])
-    for student, why in outcome.failures.items():
+    for (_, student), why in outcome.failures.items():
         table.add_row(student, "-", "NOT GRADED", "", why[:80])
     return table
 
