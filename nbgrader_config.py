@@ -24,6 +24,6 @@ c.Autograder.cell_timeout = 120        # seconds per student cell or function ca
 c.Autograder.submission_timeout = 900  # seconds per submission
 c.Autograder.memory_mb = 4096          # address space of the student's process
 c.Autograder.max_processes = 64        # processes/threads of the student's process
-c.Autograder.sandbox = "auto"          # bubblewrap; "none" only for trusted local runs
+c.Autograder.sandbox = "bwrap"         # bubblewrap; "none" only for trusted local runs
 c.Autograder.workers_per_gpu = 2
 c.Autograder.seed = 2026

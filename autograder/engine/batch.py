@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from autograder.engine import devices
 from autograder.engine.grade import SubmissionResult, grade_submission
-from autograder.engine.sandbox import SandboxUnavailable
+from autograder.engine.sandbox import SandboxUnavailable, bwrap_usable
 from autograder.engine.settings import Settings
 from autograder.hidden import ASSIGNMENTS
 
@@ -98,6 +98,10 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
     envs = [devices.worker_environment(slot, workers, gpus, settings) for slot in range(workers)]
     if not todo:
         return outcome
+    if settings.sandbox == "bwrap" and not bwrap_usable():
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is missing or cannot create namespaces here: install it (apt-get install bubblewrap) "
+            "and allow user namespaces, or set c.Autograder.sandbox = 'none' for a trusted local run (no isolation)")
     context = multiprocessing.get_context("spawn")
     slots = context.Queue()
     for slot in range(workers):

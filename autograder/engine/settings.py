@@ -13,7 +13,7 @@ class Settings:
     memory_mb: int = 4096             # address-space limit of the student's process
     max_processes: int = 64           # processes and threads the student's code may have at once
     max_notebook_mb: float = 20.0     # larger notebooks are not graded
-    sandbox: str = "auto"             # "bwrap" (required), "none" (no isolation), "auto" (bwrap, refuse if missing)
+    sandbox: str = "bwrap"            # "bwrap": isolated (refuses to run without it); "none": no isolation
     sandbox_uid_base: int = 42000     # worker k runs student code as uid base + k (when started as root)
     gpus: str = "auto"                # "auto", "none", or comma-separated GPU indices
     workers_per_gpu: int = 2          # graders sharing one GPU
@@ -34,4 +34,7 @@ class Settings:
                 raise ValueError(f"nbgrader_config.py: unknown Autograder settings {sorted(unknown)}; known: {sorted(known)}")
             values.update(section)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        settings = cls(**values)
+        if settings.sandbox not in ("bwrap", "none"):
+            raise ValueError(f"c.Autograder.sandbox must be 'bwrap' or 'none', not {settings.sandbox!r}")
+        return settings
