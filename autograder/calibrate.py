@@ -46,6 +46,9 @@ def _write(assignment, key, prof, rec, path=None):
 
 def _score(item, seed, budget):
     """The reference solution's score for one seed (NaN if it failed to train)."""
+    import keras
+
+    keras.utils.clear_session()  # many models in one process: keep Keras's global state small
     try:
         return float(item.score(LocalStudent(item.reference), seed, budget))
     except training.CheckFailure as failure:

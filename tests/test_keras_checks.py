@@ -98,6 +98,8 @@ def test_param_count_layers_l2():
 
 def test_same_architecture():
     km.check_same_architecture(mlp_sequential(), mlp_functional(), "m")
+    split = keras.Sequential([keras.Input((784,)), L.Dense(512), L.ReLU(), L.Dense(10), L.Activation("softmax")])
+    km.check_same_architecture(split, mlp_functional(), "m")
     wider = keras.Sequential([keras.Input((784,)), L.Dense(256, activation="relu"), L.Dense(10, activation="softmax")])
     fails(km.check_same_architecture, mlp_sequential(), wider, "m", match=r"layer 1 differs: Dense\(output \(None, 512\)")
     deeper = keras.Sequential([keras.Input((784,)), L.Dense(512, activation="relu"), L.Dense(10, activation="softmax"), L.Dropout(0.1)])

@@ -175,10 +175,23 @@ def describe_layer(layer):
     return type(layer).__name__, shape, int(layer.count_params()), activation
 
 
+def describe_layers(model):
+    """``describe_layer`` of every layer, an activation-only layer folded into the linear layer before it
+    (``Dense(10)`` then ``Activation("softmax")`` reads as ``Dense(10, activation="softmax")``)."""
+    out = []
+    for layer in layers_of(model):
+        kind = type(layer).__name__
+        if (kind in _ACTIVATION_LAYERS or kind == "Activation") and out and out[-1][3] == "linear":
+            name = _ACTIVATION_LAYERS.get(kind) or activation_name(layer.activation)
+            out[-1] = out[-1][:3] + (name,)
+            continue
+        out.append(describe_layer(layer))
+    return out
+
+
 def check_same_architecture(model_a, model_b, what):
     """Fail unless the two models have the same layers in order: class, output shape, params and activation."""
-    a = [describe_layer(layer) for layer in layers_of(model_a)]
-    b = [describe_layer(layer) for layer in layers_of(model_b)]
+    a, b = describe_layers(model_a), describe_layers(model_b)
     for i, (la, lb) in enumerate(zip(a, b)):
         if la != lb:
             raise CheckFailure(f"{what}: layer {i + 1} differs: {_fmt(la)} versus {_fmt(lb)}")

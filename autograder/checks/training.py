@@ -45,6 +45,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -175,7 +176,7 @@ def fit(model, x, y, epochs, batch_size, seed, **kwargs):
             return model.fit(np.asarray(x, np.float32), np.asarray(y, np.float32), epochs=int(epochs),
                              batch_size=int(batch_size), verbose=0, shuffle=True, **kwargs)
     except Exception as err:  # whatever the student's model raises while training
-        raise CheckFailure(f"training your model on the hidden data failed: {type(err).__name__}: {_first_line(err)}") from None
+        raise CheckFailure(f"training your model on the hidden data failed: {type(err).__name__}: {_gist(err)}") from None
 
 
 def predict(model, x, batch_size=1024):
@@ -184,7 +185,7 @@ def predict(model, x, batch_size=1024):
         with quiet():
             return np.asarray(model.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0), np.float64)
     except Exception as err:
-        raise CheckFailure(f"predicting with your model failed: {type(err).__name__}: {_first_line(err)}") from None
+        raise CheckFailure(f"predicting with your model failed: {type(err).__name__}: {_gist(err)}") from None
 
 
 def score_predictions(pred, y, metric):
@@ -246,6 +247,7 @@ def check_max_error(score, assignment, key, what):
     _check(score, assignment, key, what, False)
 
 
-def _first_line(err):
-    text = str(err).strip().splitlines()
-    return (text[0] if text else "")[:300]
+def _gist(err):
+    """The gist of an error message: ANSI colours removed, whitespace collapsed, at most 300 characters."""
+    text = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(err)).split())
+    return text if len(text) <= 300 else text[:297] + "..."

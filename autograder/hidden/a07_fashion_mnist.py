@@ -1,0 +1,222 @@
+"""Hidden checks for 07_fashion_mnist: preprocess, train_val_split, build_model, train (early stopping).
+
+The grader trains on seeded subsets of the Fashion-MNIST training split and
+tests on seeded subsets of its test split, which the notebook never trains on.
+``train`` is probed twice: on real data (it must validate and the model must
+score) and with deliberately mislabelled validation data, whose loss rises
+from the first epoch, so that early stopping has to end the run.
+"""
+import keras
+import numpy as np
+
+from assignments import datasets
+from autograder.checks import CheckFailure, as_array, check_close, check_shape
+from autograder.checks import keras_models as km
+from autograder.checks.training import (
+    Training, budget, check_min_score, fit_and_score, predict, score_predictions, seed_from,
+)
+
+A = "07_fashion_mnist"
+L = keras.layers
+MAX_PATIENCE = 5
+
+# Reference solutions (the TensorFlow tutorial's classifier, seed 004's training process).
+
+
+def preprocess(images, labels):
+    x = images.reshape(len(images), 28 * 28).astype(np.float32) / 255
+    y = np.eye(10, dtype=np.float32)[labels]
+    return x, y
+
+
+def train_val_split(x, y, val_fraction, seed):
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_val = int(round(val_fraction * len(x)))
+    val, tr = order[:n_val], order[n_val:]
+    return x[tr], y[tr], x[val], y[val]
+
+
+def build_model():
+    model = keras.Sequential([keras.Input(shape=(28 * 28,)), L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def train(model, x_train, y_train, x_val, y_val):
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
+    return model.fit(x_train, y_train, epochs=100, batch_size=64, validation_data=(x_val, y_val),
+                     callbacks=[stop], verbose=0)
+
+
+REFERENCE = {f.__name__: f for f in (preprocess, train_val_split, build_model, train)}
+
+# Hidden data: seeded subsets, preprocessed by the reference (the grader never relies on the student's preprocess).
+
+
+def fashion_subsets(seed, n_train, n_val, n_test):
+    """Disjoint seeded subsets of the training split (train, validation) and a seeded subset of the test split."""
+    (x, y), (x_test, y_test) = datasets.fashion_mnist()
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(y))[:n_train + n_val]
+    test = rng.permutation(len(y_test))[:n_test]
+    x, y = preprocess(x[order], y[order])
+    x_test, y_test = preprocess(x_test[test], y_test[test])
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:], x_test, y_test
+
+
+def score_build_model(student, seed, b):
+    x, y, _, _, x_test, y_test = fashion_subsets(seed, b["n_train"], 0, b["n_test"])
+    model = student.keras_model("build_model", seed=seed)
+    return fit_and_score(model, x, y, x_test, y_test, b["epochs"], b["batch_size"], seed, "accuracy")
+
+
+def score_train(student, seed, b):
+    """Test accuracy after the student's train(build_model(), ...) on hidden subsets; fails without val_loss."""
+    x, y, x_val, y_val, x_test, y_test = fashion_subsets(seed, b["n_train"], b["n_val"], b["n_test"])
+    history, model = student.keras_fit("train", "build_model", x, y, x_val, y_val, seed=seed)
+    _check_history(history)
+    return score_predictions(predict(model, x_test), y_test, "accuracy")
+
+
+def _check_history(history):
+    if not isinstance(history, dict) or not history.get("val_loss"):
+        keys = sorted(history) if isinstance(history, dict) else type(history).__name__
+        raise CheckFailure(f"train: expected the History of a fit with validation_data=(x_val, y_val) "
+                           f"(with a 'val_loss' entry), got {keys}")
+
+
+CPU = {"n_train": 5000, "n_test": 2000, "epochs": 3, "batch_size": 32}
+GPU = {"n_train": 60000, "n_test": 10000, "epochs": 10, "batch_size": 32}
+TRAINING = {
+    "build_model": Training(score_build_model, REFERENCE, "accuracy", {"cpu": CPU, "gpu": GPU}, min_margin=0.02,
+                            reported={"gpu": {"threshold": 0.86, "source": "TensorFlow tutorial keras/classification: "
+                                              "Dense(128) reaches about 0.88 test accuracy after 10 epochs; 0.02 below"}}),
+    "train": Training(score_train, REFERENCE, "accuracy",
+                      {"cpu": {"n_train": 3000, "n_val": 1000, "n_test": 2000},
+                       "gpu": {"n_train": 50000, "n_val": 10000, "n_test": 10000}}, min_margin=0.03),
+}
+
+# Checks.
+
+
+def check_preprocess_values(student, rng):
+    """preprocess scales hidden uint8 images to float32 (n, 784) in [0, 1] and one-hot encodes the labels as float32"""
+    n = int(rng.integers(5, 12))
+    images = rng.integers(0, 256, size=(n, 28, 28)).astype(np.uint8)
+    images[0, 0, :2] = (0, 255)
+    labels = rng.permutation(np.arange(n) % 10).astype(np.uint8)
+    out = student.call("preprocess", images, labels)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise CheckFailure(f"preprocess: expected a pair (x, y), got {type(out).__name__}")
+    x, y = (as_array(v, w) for v, w in zip(out, ("x", "y")))
+    want_x, want_y = preprocess(images, labels)
+    for got, want, what in ((x, want_x, "x"), (y, want_y, "y")):
+        check_shape(got, want.shape, f"preprocess: {what} for {n} images")
+        if got.dtype != np.float32:
+            raise CheckFailure(f"preprocess: expected {what} of dtype float32, got {got.dtype}")
+    check_close(x, want_x, "preprocess: x", rtol=1e-6, atol=1e-7, inputs="hidden uint8 images (x = pixels / 255)")
+    check_close(y, want_y, "preprocess: y", inputs="hidden labels (one-hot rows)")
+
+
+def _split(student, x, y, fraction, seed):
+    out = student.call("train_val_split", x, y, fraction, seed)
+    if not isinstance(out, (tuple, list)) or len(out) != 4:
+        raise CheckFailure(f"train_val_split: expected 4 arrays (x_train, y_train, x_val, y_val), got {type(out).__name__}")
+    return [as_array(v, w) for v, w in zip(out, ("x_train", "y_train", "x_val", "y_val"))]
+
+
+def _tagged(rng, n):
+    """Rows whose first column is their id, and one-hot labels that follow from the id."""
+    x = np.c_[np.arange(n, dtype=np.float64), rng.normal(size=(n, 3))]
+    return x, np.eye(10)[np.arange(n) % 10]
+
+
+def check_split_partition(student, rng):
+    """train_val_split returns (x_train, y_train, x_val, y_val): exact sizes, disjoint, every row once, rows paired with their labels"""
+    for n, fraction in ((200, 0.25), (500, 0.2), (1000, 0.1)):
+        x, y = _tagged(rng, n)
+        seed = int(rng.integers(1000))
+        x_tr, y_tr, x_val, y_val = _split(student, x, y, fraction, seed)
+        n_val = round(fraction * n)
+        call = f"train_val_split(x ({n}, 4), y ({n}, 10), {fraction}, {seed})"
+        for got, shape, what in ((x_tr, (n - n_val, 4), "x_train"), (y_tr, (n - n_val, 10), "y_train"),
+                                 (x_val, (n_val, 4), "x_val"), (y_val, (n_val, 10), "y_val")):
+            check_shape(got, shape, f"{call}: {what}")
+        ids_tr, ids_val = x_tr[:, 0].astype(np.int64), x_val[:, 0].astype(np.int64)
+        both = np.intersect1d(ids_tr, ids_val)
+        if both.size:
+            raise CheckFailure(f"{call}: {both.size} rows are in both the training and the validation set (e.g. row {both[0]})")
+        if np.unique(np.r_[ids_tr, ids_val]).size != n:
+            raise CheckFailure(f"{call}: some rows appear twice and others not at all; each row must land in exactly one set")
+        for xs, ys, what in ((x_tr, y_tr, "training"), (x_val, y_val, "validation")):
+            ids = xs[:, 0].astype(np.int64)
+            if not ((x[ids] == xs).all() and (y[ids] == ys).all()):
+                raise CheckFailure(f"{call}: in the {what} set some rows of x no longer sit next to their labels in y; "
+                                   "shuffle x and y with the same permutation")
+
+
+def check_split_seeded(student, rng):
+    """train_val_split is random but reproducible: the same seed gives the same split, another seed another one"""
+    x, y = _tagged(rng, 200)
+    seed = int(rng.integers(1000))
+    first = _split(student, x, y, 0.25, seed)
+    again = _split(student, x, y, 0.25, seed)
+    other = _split(student, x, y, 0.25, seed + 1)
+    if not all(a.shape == b.shape and (a == b).all() for a, b in zip(first, again)):
+        raise CheckFailure(f"train_val_split: two calls with seed {seed} gave different splits; draw the permutation "
+                           "from np.random.default_rng(seed) so the split is reproducible")
+    if set(first[2][:, 0]) == set(other[2][:, 0]):
+        raise CheckFailure(f"train_val_split: seeds {seed} and {seed + 1} gave the same validation rows; "
+                           "shuffle with the seed instead of always taking the same rows")
+
+
+def check_build_model_structure(student, rng):
+    """build_model: a compiled classifier for (784,) inputs with 10 softmax outputs and the categorical cross-entropy"""
+    model = student.keras_model("build_model")
+    km.check_input_shape(model, (784,), "build_model()")
+    km.check_output_shape(model, (10,), "build_model()")
+    km.check_output_activation(model, "softmax", "build_model()")
+    km.check_loss(model, "categorical_crossentropy", "build_model() (preprocess gives one-hot labels)")
+
+
+def check_build_model_learns(student, rng):
+    """build_model classifies hidden Fashion-MNIST test images after the grader trains it"""
+    key = "build_model"
+    score = TRAINING[key].score(student, seed_from(rng), budget(A, key))
+    check_min_score(score, A, key, "build_model, trained by the grader on Fashion-MNIST")
+
+
+def check_train_scores(student, rng):
+    """train fits on the training data, validates on (x_val, y_val), and the trained model classifies hidden test images"""
+    score = TRAINING["train"].score(student, seed_from(rng), budget(A, "train"))
+    check_min_score(score, A, "train", "build_model trained by your train()")
+
+
+def check_train_stops_early(student, rng):
+    """train stops early: with validation labels that make val_loss rise, it stops at most 5 epochs after the best epoch"""
+    seed = seed_from(rng)
+    x, y, x_val, y_val, _, _ = fashion_subsets(seed, 1000, 500, 0)
+    wrong = np.random.default_rng(seed).permutation(y_val)
+    history, _ = student.keras_fit("train", "build_model", x, y, x_val, wrong, seed=seed)
+    _check_history(history)
+    val_loss = np.asarray(history["val_loss"], dtype=np.float64)
+    best = int(val_loss.argmin()) + 1
+    if val_loss.min() < 1.5:
+        raise CheckFailure(f"train: the validation loss fell to {val_loss.min():.2f} although the grader's validation labels "
+                           "were shuffled (it cannot fall much below 2.3); validate on (x_val, y_val), not on a split "
+                           "of the training data")
+    if len(val_loss) - best > MAX_PATIENCE or len(val_loss) < 2:
+        raise CheckFailure(f"train: with validation labels that make val_loss rise, training ran {len(val_loss)} epochs, "
+                           f"{len(val_loss) - best} after the best val_loss (epoch {best}); use "
+                           f"keras.callbacks.EarlyStopping(monitor='val_loss', patience=...) with patience at most "
+                           f"{MAX_PATIENCE} and enough epochs for it to act")
+
+
+CHECKS = {
+    "test_preprocess": [check_preprocess_values],
+    "test_train_val_split": [check_split_partition, check_split_seeded],
+    "test_build_model_structure": [check_build_model_structure],
+    "test_build_model_learns": [check_build_model_learns],
+    "test_train": [check_train_scores],
+    "test_early_stopping": [check_train_stops_early],
+}
