@@ -47,9 +47,11 @@ def describe_error(name, error_type, message):
 
 
 def describe_mutation(name, mutated):
+    """The student-facing sentence for a function that changed its array arguments."""
     return (
         f"`{name}` changed its input{'s' if len(mutated) > 1 else ''} {', '.join(f'`{m}`' for m in mutated)} "
-        "in place; work on a copy (e.g. `x = x.copy()` or `x = x + 0`)"
+        "in place (even by one rounding step); work on a copy (e.g. `x = x.copy()`), or save an entry "
+        "before changing it and assign the saved value back"
     )
 
 

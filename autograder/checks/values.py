@@ -74,11 +74,12 @@ def check_close(value, expected, what, rtol=1e-6, atol=1e-9, inputs=""):
     error[~bad] = -1.0
     flat = int(error.argmax())
     worst = tuple(int(i) for i in np.unravel_index(flat, expected.shape)) if expected.ndim else ()
-    where = f" at index {worst}" if worst else ""
     on = f" on {inputs}" if inputs else ""
+    if bad.size == 1:
+        raise CheckFailure(f"{what}: wrong value{on}: expected {_fmt(e[flat])}, got {_fmt(r[flat])}")
     raise CheckFailure(
         f"{what}: wrong values{on}: {int(bad.sum())} of {bad.size} entries differ; "
-        f"worst{where}: expected {_fmt(e[flat])}, got {_fmt(r[flat])}"
+        f"worst at index {worst}: expected {_fmt(e[flat])}, got {_fmt(r[flat])}"
     )
 
 

@@ -107,7 +107,7 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
     for slot in range(workers):
         slots.put(slot)
     with _progress(show_progress) as progress, ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(slots, envs)
+        workers, mp_context=context, initializer=_start_worker, initargs=(slots, envs, Path(results_root) / "logs")
     ) as pool:
         task = progress.add_task(f"grading {', '.join(assignments)} ({workers} workers)", total=len(todo))
         pending = {pool.submit(_grade_job, str(course_root), job, settings): job for job in todo}
@@ -152,10 +152,14 @@ def grade_notebooks(course_root, assignment, submissions, workdir, seed=2026, se
 _SLOT = 0
 
 
-def _start_worker(slots, envs):
+def _start_worker(slots, envs, log_dir):
+    """Take a slot, its device environment, and send the worker's stderr (framework start-up chatter) to a log."""
     global _SLOT
     _SLOT = slots.get()
     os.environ.update(envs[_SLOT])
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = os.open(log_dir / f"worker-{_SLOT}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 2)
 
 
 def _grade_job(course_root, job, settings):

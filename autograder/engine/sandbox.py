@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 from autograder.checks.errors import CheckFailure
@@ -319,7 +320,9 @@ class SandboxStudent(Student):
         except OSError:
             raise CheckFailure(f"`{name}`: the saved model could not be read back") from None
         try:
-            return keras.saving.load_model(local, safe_mode=True)
+            with warnings.catch_warnings():  # e.g. "skipping variable loading for optimizer": a fresh optimizer is right
+                warnings.simplefilter("ignore")
+                return keras.saving.load_model(local, safe_mode=True)
         except Exception as err:  # noqa: BLE001 - any load failure is the student's model's fault
             raise CheckFailure(
                 f"`{name}`'s model could not be loaded safely ({type(err).__name__}: {str(err)[:300]}); "

@@ -9,7 +9,7 @@ import numpy as np
 
 
 class Quadratic:
-    """f(w) = sum(a * w**2) + sum(c * w) + sum(sin(w)): smooth, any shape, non-separable in no way a student can special-case."""
+    """f(w) = sum(a * w**2) + sum(c * w) + sum(sin(w)): smooth, any shape, separable (see CoupledQuadratic)."""
 
     def __init__(self, a, c):
         self.a, self.c = np.asarray(a, dtype=np.float64), np.asarray(c, dtype=np.float64)
