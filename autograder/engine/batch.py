@@ -107,7 +107,7 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
     for slot in range(workers):
         slots.put(slot)
     with _progress(show_progress) as progress, ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(slots, envs, Path(results_root) / "logs")
+        workers, mp_context=context, initializer=_start_worker, initargs=(slots, envs, Path(results_root) / ".logs")
     ) as pool:
         task = progress.add_task(f"grading {', '.join(assignments)} ({workers} workers)", total=len(todo))
         pending = {pool.submit(_grade_job, str(course_root), job, settings): job for job in todo}

@@ -10,9 +10,10 @@ penalties removed) on the same small Fashion-MNIST subset in the same
 order, and compares their overfitting gaps: test loss minus training loss,
 both computed here from predictions (no penalty terms, dropout off). 30% of
 the training labels are random, so that an unregularised network overfits
-within a few hundred steps (memorising noisy labels, Zhang et al. 2017);
-the reference is the lecture's ``l2(0.001)`` network, the weakest
-regularisation the course teaches, so that Dropout(0.5) passes with room.
+within a few hundred steps (memorising noisy labels, Zhang et al. 2017).
+The reference is the lecture's network with ``Dropout(0.5)``; the lecture's
+``l2(0.001)`` reduces the gap by only 17% +- 5% at this budget (5 seeds)
+and fails now and then; the notebook says so and suggests l2(0.01).
 A second threshold on test accuracy fails regularisation so strong that
 the model no longer learns.
 """
@@ -229,11 +230,11 @@ NOISE_LAYERS = {"Dropout": "rate", "SpatialDropout1D": "rate", "SpatialDropout2D
 def build_regularized_model():
     import keras
 
-    l2 = keras.regularizers.l2(0.001)
     model = keras.Sequential([
         keras.Input(shape=INPUT),
-        keras.layers.Dense(512, activation="relu", kernel_regularizer=l2),
-        keras.layers.Dense(CLASSES, activation="softmax", kernel_regularizer=l2),
+        keras.layers.Dense(512, activation="relu"),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(CLASSES, activation="softmax"),
     ])
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -354,7 +355,7 @@ BUDGET = {"n_train": 512, "n_test": 2000, "steps": 300, "batch_size": 64, "label
 REFERENCE = {"build_regularized_model": build_regularized_model}
 TRAINING = {
     "overfitting": Training(score=score_reduction, reference=REFERENCE, metric="accuracy",
-                            budgets={"cpu": BUDGET, "gpu": BUDGET}, min_margin=0.05),
+                            budgets={"cpu": BUDGET, "gpu": BUDGET}, min_margin=0.10),
     "accuracy": Training(score=score_accuracy, reference=REFERENCE, metric="accuracy",
                          budgets={"cpu": BUDGET, "gpu": BUDGET}, min_margin=0.10),
 }
@@ -370,7 +371,7 @@ def check_overfits_less(student, rng):
             f"after {spent['steps']} batches of {spent['batch_size']} on {spent['n_train']} hidden images, your model's "
             f"overfitting gap (test loss - training loss) is {result.gap:.3f} and the same network's without "
             f"regularisation {result.twin_gap:.3f}: {result.reduction:.1%} smaller, at least {limit:.1%} is required "
-            "(regularise more strongly, e.g. Dropout(0.5) or l2(0.001) as in the lecture)")
+            "(regularise more strongly, e.g. Dropout(0.5) or l2(0.01))")
     training.check_min_score(result.accuracy, A, "accuracy", "build_regularized_model, trained by the grader")
 
 
