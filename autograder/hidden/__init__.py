@@ -11,8 +11,12 @@ The same checks decide a cell whether stock nbgrader runs them in the
 student's kernel (``run_in_kernel``, called from the hidden-test cells) or
 the grading engine runs them from outside the sandbox.
 """
+import contextlib
 import importlib
+import io
 import os
+import sys
+import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -75,6 +79,31 @@ def run_check(check, student, assignment, grade_id, seed):
     return CheckResult(name, description, passed, message, time.perf_counter() - start)
 
 
+@contextlib.contextmanager
+def stderr_to_stdout():
+    """Send whatever the checks write to stderr (Python or C level, e.g. TensorFlow's logs) to stdout.
+
+    Stock nbgrader scores a test cell zero for any stderr output, so noise
+    from a framework must not reach stderr while a correct answer is checked.
+    """
+    sys.stderr.flush()
+    saved_fd, saved_stream = os.dup(2), sys.stderr
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        sys.stderr = io.TextIOWrapper(os.fdopen(os.dup(2), "wb"), write_through=True)
+        try:
+            yield
+        finally:
+            sys.stderr.close()
+            sys.stderr = saved_stream
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+            sink.seek(0)
+            noise = sink.read().decode(errors="replace").strip()
+    if noise:
+        print(f"(messages the checks wrote to stderr)\n{noise[-2000:]}")
+
+
 def run_in_kernel(assignment, grade_id, namespace):
     """Grade one test cell inside the notebook's own kernel (the stock nbgrader path).
 
@@ -83,7 +112,8 @@ def run_in_kernel(assignment, grade_id, namespace):
     """
     seed = int(os.environ.get("AUTOGRADER_SEED", DEFAULT_SEED))
     student = LocalStudent(namespace)
-    results = [run_check(c, student, assignment, grade_id, seed) for c in checks_for(assignment)[grade_id]]
+    with stderr_to_stdout():
+        results = [run_check(c, student, assignment, grade_id, seed) for c in checks_for(assignment)[grade_id]]
     for r in results:
         print(f"{'PASS' if r.passed else 'FAIL'}  {r.description}" + ("" if r.passed else f"\n      {r.message}"))
     failed = [r for r in results if not r.passed]
