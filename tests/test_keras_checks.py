@@ -154,6 +154,14 @@ def test_fit_and_score_is_seeded():
     assert _toy_score(student, 3, {"epochs": 5}) == _toy_score(student, 3, {"epochs": 5})
 
 
+def test_fit_and_score_uses_the_training_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUTOGRADER_TRAINING_CACHE", str(tmp_path))
+    student = LocalStudent({"build": _build})
+    first = _toy_score(student, 4, {"epochs": 3})
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    assert _toy_score(student, 4, {"epochs": 3}) == first and len(list(tmp_path.glob("*.json"))) == 1
+
+
 def test_calibrate_and_check(monkeypatch, tmp_path):
     path = tmp_path / "thresholds.json"
     path.write_text(json.dumps({"other": {"k": {"cpu": {"threshold": 0.5}}}}))
