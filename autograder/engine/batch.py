@@ -96,6 +96,9 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
     gpus = devices.find_gpus(settings.gpus)
     workers = min(devices.worker_count(settings, gpus), max(len(todo), 1))
     envs = [devices.worker_environment(slot, workers, gpus, settings) for slot in range(workers)]
+    cache = os.environ.get("AUTOGRADER_TRAINING_CACHE") or str(Path(results_root).resolve() / ".training-cache")
+    for env in envs:
+        env["AUTOGRADER_TRAINING_CACHE"] = cache  # identical models train once (see checks/training_cache.py)
     if not todo:
         return outcome
     if settings.sandbox == "bwrap" and not bwrap_usable():
