@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH" COURSE_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=3
-exec python -m pytest "$@"
+exec python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"

@@ -17,3 +17,18 @@ os.environ.setdefault("AUTOGRADER_TRAINING_CACHE", tempfile.mkdtemp(prefix="trai
 @pytest.fixture
 def course_root():
     return ROOT
+
+
+def pytest_configure(config):
+    """The controller makes one folder for the zoo tables that every (xdist) worker writes into."""
+    if not hasattr(config, "workerinput"):
+        os.environ["ZOO_TABLES"] = tempfile.mkdtemp(prefix="zoo-tables-")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the `autograder ci` table of every assignment graded in this session."""
+    tables = sorted(Path(os.environ.get("ZOO_TABLES", "/nonexistent")).glob("*.txt"))
+    if tables:
+        terminalreporter.section("autograder ci: zoo tables")
+        for table in tables:
+            terminalreporter.write(table.read_text())

@@ -21,6 +21,8 @@ SIGMOID_ITEMS = {"test_sigmoid_visible", "test_sigmoid_hidden"}
 
 PROBE = """
 import os, sys, glob
+
+pytestmark = pytest.mark.xdist_group("cheat-zoo")  # one worker builds the module's graded course
 FOUND = []
 CAPTURED = []
 get_ipython().events.register("pre_run_cell", lambda info: CAPTURED.append(info.raw_cell))

@@ -15,6 +15,8 @@ from autograder.engine.batch import RESULT_FILE
 from autograder.engine.run import grade_assignment
 from tests.course_factory import make_course
 
+pytestmark = pytest.mark.xdist_group("fault-zoo")  # one worker builds the module's graded course
+
 RELU = "def relu(z):\n    return np.maximum(z, 0.0)\n"
 ALL_ITEMS = {"test_sigmoid_visible", "test_sigmoid_hidden", "test_relu", "test_neuron_visible",
              "test_neuron_hidden", "test_predict_no_hidden", "test_decision_boundary"}

@@ -9,6 +9,8 @@ from autograder import stock
 from autograder.release import assignments_in
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.xdist_group("release-sync")  # one worker regenerates the release once
+
 ASSIGNMENTS = assignments_in(ROOT)
 HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
