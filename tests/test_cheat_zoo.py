@@ -16,13 +16,13 @@ from autograder.hidden import a01_neuron
 from tests.test_release_sync import HIDDEN_BLOCK
 from tests.course_factory import make_course
 
+pytestmark = pytest.mark.xdist_group("cheat-zoo")  # one worker builds the module's graded course
+
 WRONG_SIGMOID = "def sigmoid(z):\n    return np.zeros_like(np.asarray(z, dtype=float))\n"
 SIGMOID_ITEMS = {"test_sigmoid_visible", "test_sigmoid_hidden"}
 
 PROBE = """
 import os, sys, glob
-
-pytestmark = pytest.mark.xdist_group("cheat-zoo")  # one worker builds the module's graded course
 FOUND = []
 CAPTURED = []
 get_ipython().events.register("pre_run_cell", lambda info: CAPTURED.append(info.raw_cell))

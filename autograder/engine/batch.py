@@ -12,8 +12,10 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,34 +107,69 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
         raise SandboxUnavailable(
             "bubblewrap (bwrap) is missing or cannot create namespaces here: install it (apt-get install bubblewrap) "
             "and allow user namespaces, or set c.Autograder.sandbox = 'none' for a trusted local run (no isolation)")
-    context = multiprocessing.get_context("spawn")
-    slots = context.Queue()
-    for slot in range(workers):
-        slots.put(slot)
-    with _progress(show_progress) as progress, ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(slots, envs, Path(results_root) / ".logs")
-    ) as pool:
+
+    with _progress(show_progress) as progress:
         task = progress.add_task(f"grading {', '.join(assignments)} ({workers} workers)", total=len(todo))
-        pending = {pool.submit(_grade_job, str(course_root), job, settings): job for job in todo}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    job = pending.pop(future)
-                    try:
-                        result = SubmissionResult.from_json(future.result())
-                    except SandboxUnavailable as err:
-                        outcome.failures[(job.assignment, job.student)] = f"the sandbox could not start: {err}"
-                    else:
-                        outcome.graded.append(result)
-                        if on_result:
-                            on_result(result)
-                    progress.advance(task)
-        except KeyboardInterrupt:
-            for future in pending:
-                future.cancel()
-            raise
+        for job, data, error in WorkerPool(workers, envs, Path(results_root) / ".logs").run(todo, course_root, settings):
+            if error:
+                outcome.failures[(job.assignment, job.student)] = error
+            else:
+                result = SubmissionResult.from_json(data)
+                outcome.graded.append(result)
+                if on_result:
+                    on_result(result)
+            progress.advance(task)
     return outcome
+
+
+class WorkerPool:
+    """Grading worker processes that survive the loss of one of them.
+
+    If a worker dies (the grader's own process ran out of memory, say), the
+    pool is rebuilt and the unfinished jobs run one at a time until the job
+    that kills a worker again is found; it is reported as not graded, the
+    rest go on in parallel, and every other submission is still graded.
+    """
+
+    def __init__(self, workers, envs, log_dir, task=None):
+        self.workers, self.envs, self.log_dir = workers, envs, log_dir
+        self.task = task or _grade_job
+
+    def _executor(self, workers):
+        context = multiprocessing.get_context("spawn")
+        slots = context.Queue()
+        for slot in range(workers):
+            slots.put(slot)
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                   initargs=(slots, self.envs, self.log_dir))
+
+    def run(self, jobs, course_root, settings):
+        """Yield ``(job, result data, error)`` for every job as it finishes."""
+        queue, careful = list(jobs), False
+        while queue:
+            executor = self._executor(1 if careful else self.workers)
+            futures = {executor.submit(self.task, str(course_root), job, settings): job
+                       for job in (queue[:1] if careful else queue)}
+            broken = False
+            try:
+                for future in as_completed(futures):
+                    job, error, data = futures[future], None, None
+                    try:
+                        data = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    except SandboxUnavailable as err:
+                        error = f"the sandbox could not start: {err}"
+                    queue.remove(job)
+                    yield job, data, error
+            finally:
+                executor.shutdown(wait=not sys.exc_info()[0], cancel_futures=True)
+            if broken and careful:
+                yield queue.pop(0), None, "the grading worker died while grading this submission (out of memory?)"
+                careful = False  # culprit found: back to full speed
+            else:
+                careful = careful or broken
 
 
 def grade_notebooks(course_root, assignment, submissions, workdir, seed=2026, settings=None):
