@@ -9,10 +9,28 @@ student wrote, with the reference solution everywhere else.
 STUDENTS = {
     "alice": "solution",
     "bob": "release",
-    "carol": {
+    "carol": {  # mostly right, in her own way, with the classic slips
         "01_neuron": ["bug:sigmoid_naive_overflows", "alt:relu_where"],
+        "02_forward_pass": ["alt:dense_np_dot", "bug:dense_transposed_weights"],
+        "03_losses": ["bug:mse_sum_not_mean", "alt:bce_where"],
+        "04_gradient_descent": ["bug:numgrad_forgets_to_restore_w"],
+        "05_backprop": ["bug:backward_sigmoid_prime_of_activations"],
+        "06_keras_basics": ["bug:xor_two_hidden_units", "alt:logistic_sgd"],
+        "07_fashion_mnist": ["bug:preprocess_no_scaling"],
+        "08_regularization": ["bug:dropout_not_inverted"],
+        "09_cnn": ["bug:conv_flipped_kernel_true_convolution"],
+        "10_rnn": ["bug:lstm_gate_order_ifoc"],
     },
-    "dave": {
-        "01_neuron": ["bug:neuron_missing_bias", "bug:decision_boundary_sign"],
+    "dave": {  # correct alternatives everywhere he tried them
+        "01_neuron": ["alt:sigmoid_via_tanh", "alt:predict_no_hidden_loop"],
+        "02_forward_pass": ["alt:dense_einsum"],
+        "03_losses": ["alt:mse_square_method_mean"],
+        "04_gradient_descent": ["alt:numgrad_nditer_cs231n"],
+        "05_backprop": ["alt:sigmoid_prime_lecture_formula"],
+        "06_keras_basics": ["alt:xor_relu_16_units"],
+        "07_fashion_mnist": ["alt:split_rng_choice"],
+        "08_regularization": ["alt:dropout_mask_divided"],
+        "09_cnn": ["alt:conv_loops_over_outputs_tensordot"],
+        "10_rnn": ["alt:rnn_einsum"],
     },
 }
