@@ -88,9 +88,8 @@ def _check_history(history):
 CPU = {"n_train": 5000, "n_test": 2000, "epochs": 3, "batch_size": 32}
 GPU = {"n_train": 60000, "n_test": 10000, "epochs": 10, "batch_size": 32}
 TRAINING = {
-    "build_model": Training(score_build_model, REFERENCE, "accuracy", {"cpu": CPU, "gpu": GPU}, min_margin=0.02,
-                            reported={"gpu": {"threshold": 0.86, "source": "TensorFlow tutorial keras/classification: "
-                                              "Dense(128) reaches about 0.88 test accuracy after 10 epochs; 0.02 below"}}),
+    # gpu: the TensorFlow tutorial's budget (all 60,000 images, 10 epochs), where it reports about 0.88.
+    "build_model": Training(score_build_model, REFERENCE, "accuracy", {"cpu": CPU, "gpu": GPU}, min_margin=0.02),
     "train": Training(score_train, REFERENCE, "accuracy",
                       {"cpu": {"n_train": 3000, "n_val": 1000, "n_test": 2000},
                        "gpu": {"n_train": 50000, "n_val": 10000, "n_test": 10000}}, min_margin=0.03),
