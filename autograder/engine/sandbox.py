@@ -164,7 +164,8 @@ class Sandbox:
             _copy_public_code(self.scratch)
             return python
         args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-                "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
+                "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
+                "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]  # first: the binds below may lie under /tmp
         for top in ("/usr", "/etc"):
             args += ["--ro-bind", top, top]
         for top in ("/bin", "/sbin", "/lib", "/lib64", "/lib32"):
@@ -177,8 +178,7 @@ class Sandbox:
         args += _parent_dirs([dest for _, dest in mounts] + ["/home/student"])
         for source, dest in mounts:
             args += ["--ro-bind", source, dest]
-        args += ["--bind", str(self.scratch), "/home/student", "--chdir", "/home/student",
-                 "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+        args += ["--bind", str(self.scratch), "/home/student", "--chdir", "/home/student"]
         if os.geteuid() == 0:
             uid = str(self.settings.sandbox_uid_base + self.slot)
             os.chown(self.scratch, int(uid), int(uid))
