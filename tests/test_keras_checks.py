@@ -187,3 +187,12 @@ def test_fit_failure_is_a_check_failure():
     model = mlp_sequential()
     with pytest.raises(CheckFailure, match="training your model on the hidden data failed"):
         training.fit(model, np.zeros((4, 784)), np.zeros((4,)), 1, 2, 0)
+
+
+def test_models_too_large_to_train_are_refused_before_training(monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_PROFILE", "cpu")
+    monkeypatch.setitem(training.MAX_PARAMS, "cpu", 100)
+    model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(10)])
+    model.compile("adam", "mse")
+    with pytest.raises(CheckFailure, match="210 parameters; the grader trains models of at most 100"):
+        training.fit(model, np.zeros((4, 20)), np.zeros((4, 10)), 1, 2, 0)

@@ -166,10 +166,19 @@ def quiet():
                 lg.setLevel(level)
 
 
+# The grader trains students' models in its own process: a model far beyond what any exercise
+# needs would take the grader's time and memory, so it is refused before training starts.
+MAX_PARAMS = {"cpu": 5_000_000, "gpu": 50_000_000}
+
+
 def fit(model, x, y, epochs, batch_size, seed, **kwargs):
     """``model.fit`` seeded and silent; a failure becomes a CheckFailure the student can read."""
     import keras
 
+    limit = MAX_PARAMS[profile()]
+    if model.count_params() > limit:
+        raise CheckFailure(f"your model has {model.count_params():,} parameters; the grader trains models of at most "
+                           f"{limit:,} ({profile()} profile): no exercise needs more")
     keras.utils.set_random_seed(int(seed))
     try:
         with quiet():
