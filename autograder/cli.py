@@ -28,7 +28,16 @@ def main(argv=None):
     demo = commands.add_parser("demo", help="release, grade the example class, write feedback and reports")
     demo.add_argument("assignment", nargs="*", help="default: every assignment in source/")
 
-    args = parser.parse_args(argv)
+    commands.add_parser("calibrate", add_help=False,
+                        help="recalibrate training thresholds over seeds (see python -m autograder.calibrate --help)")
+
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "calibrate":
+        from autograder import calibrate
+
+        return calibrate.main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "demo":
         from autograder import demo as demo_module
 
