@@ -2,18 +2,9 @@
 import numpy as np
 
 from autograder.checks import CheckFailure, check_close, check_dtype_kind, check_finite, check_shape
+from autograder.hidden.a01_neuron import relu, sigmoid
 
-# Reference implementations: the answers the checks compare with.
-
-
-def sigmoid(z):
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def relu(z):
-    return np.maximum(np.asarray(z, dtype=np.float64), 0.0)
+# Reference implementations: the answers the checks compare with (sigmoid and relu are 01's).
 
 
 def dense(X, W, b):
