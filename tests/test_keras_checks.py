@@ -183,6 +183,16 @@ def test_calibrate_and_check(monkeypatch, tmp_path):
         training.check_min_score(float("nan"), "toy_assignment", "toy", "toy model")
 
 
+def test_fit_builds_a_model_without_input(tmp_path):
+    model = keras.Sequential([L.Dense(4, activation="relu"), L.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
+    x = np.random.default_rng(0).normal(size=(32, 3))
+    score = training.fit_and_score(loaded, x, (x[:, :1] > 0), x, (x[:, 0] > 0), 1, 16, 0, "accuracy")
+    assert 0.0 <= score <= 1.0
+
+
 def test_fit_failure_is_a_check_failure():
     model = mlp_sequential()
     with pytest.raises(CheckFailure, match="training your model on the hidden data failed"):

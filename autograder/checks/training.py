@@ -175,17 +175,29 @@ def fit(model, x, y, epochs, batch_size, seed, **kwargs):
     """``model.fit`` seeded and silent; a failure becomes a CheckFailure the student can read."""
     import keras
 
-    limit = MAX_PARAMS[profile()]
-    if model.count_params() > limit:
-        raise CheckFailure(f"your model has {model.count_params():,} parameters; the grader trains models of at most "
-                           f"{limit:,} ({profile()} profile): no exercise needs more")
     keras.utils.set_random_seed(int(seed))
+    limit, count = MAX_PARAMS[profile()], _count_params(model, x)
+    if count > limit:
+        raise CheckFailure(f"your model has {count:,} parameters; the grader trains models of at most "
+                           f"{limit:,} ({profile()} profile): no exercise needs more")
     try:
         with quiet():
             return model.fit(np.asarray(x, np.float32), np.asarray(y, np.float32), epochs=int(epochs),
                              batch_size=int(batch_size), verbose=0, shuffle=True, **kwargs)
     except Exception as err:  # whatever the student's model raises while training
         raise CheckFailure(f"training your model on the hidden data failed: {type(err).__name__}: {_gist(err)}") from None
+
+
+def _count_params(model, x):
+    """The model's parameter count, building it for ``x``'s shape first if it was never built
+    (a Sequential without ``keras.Input`` is built by its first batch)."""
+    if not model.built:
+        try:
+            with quiet():
+                model.build((None, *np.shape(x)[1:]))
+        except Exception as err:
+            raise CheckFailure(f"training your model on the hidden data failed: {type(err).__name__}: {_gist(err)}") from None
+    return int(model.count_params())
 
 
 def predict(model, x, batch_size=1024):
