@@ -42,6 +42,19 @@ def test_memoized_computes_once_per_key(tmp_path, monkeypatch):
     assert np.isnan(memoized("k2", lambda: float("nan"))) and np.isnan(memoized("k2", train))
 
 
+def test_memoized_keeps_tuples_of_floats(tmp_path, monkeypatch):
+    """A check that measures several figures in one training (08's gaps) stores them together."""
+    monkeypatch.setenv("AUTOGRADER_TRAINING_CACHE", str(tmp_path))
+    calls = []
+
+    def train():
+        calls.append(1)
+        return 0.25, float("nan"), 3
+
+    first, again = memoized("k", train), memoized("k", train)
+    assert len(calls) == 1 and first[0] == again[0] == 0.25 and np.isnan(again[1]) and again[2] == 3.0
+
+
 def test_memoized_is_off_without_a_folder(monkeypatch):
     monkeypatch.delenv("AUTOGRADER_TRAINING_CACHE", raising=False)
     calls = []

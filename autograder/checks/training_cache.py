@@ -44,19 +44,32 @@ def model_key(model, arrays, **settings):
 
 
 def memoized(key, compute):
-    """``compute()``, or the value it returned for ``key`` before (a float; NaN is stored as null)."""
+    """``compute()``, or the value it returned for ``key`` before: a float or a tuple of floats."""
     folder = os.environ.get("AUTOGRADER_TRAINING_CACHE")
     if not folder:
         return compute()
     path = Path(folder) / f"{key}.json"
     try:
-        value = json.loads(path.read_text())["value"]
-        return float("nan") if value is None else float(value)
+        return _decode(json.loads(path.read_text())["value"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    value = float(compute())
+    value = compute()
+    value = tuple(map(float, value)) if isinstance(value, (tuple, list)) else float(value)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.partial")
-    partial.write_text(json.dumps({"value": None if value != value else value}))
+    partial.write_text(json.dumps({"value": _encode(value)}))
     partial.replace(path)
     return value
+
+
+def _encode(value):
+    """JSON for a float or a tuple of floats; NaN (which JSON lacks) as null."""
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return None if value != value else value
+
+
+def _decode(stored):
+    if isinstance(stored, list):
+        return tuple(_decode(v) for v in stored)
+    return float("nan") if stored is None else float(stored)
