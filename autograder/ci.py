@@ -36,10 +36,10 @@ def grade_cases(grader, course_root, assignment, found, workdir, seed):
 
 
 def run(course_root=".", assignments=None, zoo_dir="tests/zoo", graders=("stock",), seed=2026, console=None,
-        sampled=()):
+        sampled=(), sample_answers=None):
     """Grade every case of every assignment with every grader; print tables; return True if all agree.
 
-    Graders named in ``sampled`` grade only ``zoo.sample`` of the cases (shown as "-" for the rest).
+    Graders named in ``sampled`` grade only ``zoo.sample(cases, sample_answers)`` (shown as "-" for the rest).
     """
     console = console or Console(width=150)
     course_root = Path(course_root)
@@ -56,7 +56,7 @@ def run(course_root=".", assignments=None, zoo_dir="tests/zoo", graders=("stock"
             table.add_column(f"{grader} verdict")
         verdicts = {}
         with tempfile.TemporaryDirectory(prefix=f"ci-{assignment}-") as workdir:
-            results = {g: grade_cases(g, course_root, assignment, sample(found) if g in sampled else found, workdir, seed)
+            results = {g: grade_cases(g, course_root, assignment, sample(found, sample_answers) if g in sampled else found, workdir, seed)
                        for g in graders}
         for case in found:
             row = [case.student, case.expect + (f" on {', '.join(case.loses)}" if case.loses else "")]
