@@ -71,7 +71,7 @@ CHEATS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: built once though xdist may interleave modules
 def graded(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("cheats"), "01_neuron")
     gradebook = course.root / "gradebook.db"

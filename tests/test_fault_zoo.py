@@ -61,7 +61,7 @@ def huge(nb):
     nb.cells[0].source += "\n<!--" + "x" * (200 * 1024 * 1024) + "-->"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: built once though xdist may interleave modules
 def graded(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("faults"), "01_neuron")
     listener = socket.socket()
@@ -148,7 +148,8 @@ def test_healthy_submissions_get_the_grade_they_get_alone(graded):
 @pytest.mark.parametrize("student, reason", [
     ("infinite-loop", "timed out after 10 s"),
     ("memory-bomb", "MemoryError"),
-    ("fork-bomb", "timed out after 10 s"),
+    # The process limit makes fork fail (EAGAIN) unless the cell's timeout fires first: a race, both are clear.
+    ("fork-bomb", ("timed out after 10 s", "Resource temporarily unavailable")),
     ("os-exit", "exited with status 3"),
     ("segfault", "segmentation fault"),
     ("writes-gradebook", "No such file or directory"),
@@ -163,7 +164,8 @@ def test_a_fault_costs_only_the_cells_it_hit(graded, student, reason):
     scores = _items(result)
     assert scores["test_relu"] == 0
     assert all(scores[item] > 0 for item in ALL_ITEMS - {"test_relu"}), scores
-    assert reason in _text(result)
+    reasons = (reason,) if isinstance(reason, str) else reason
+    assert any(r in _text(result) for r in reasons), _text(result)
 
 
 @pytest.mark.parametrize("student", ["output-flood", "deletes-files", "duplicated-cell"])
