@@ -16,7 +16,7 @@ from autograder.hidden import a01_neuron
 from tests.test_release_sync import HIDDEN_BLOCK
 from tests.course_factory import make_course
 
-pytestmark = pytest.mark.xdist_group("cheat-zoo")  # one worker builds the module's graded course
+pytestmark = pytest.mark.xdist_group("cheat-zoo")  # mostly one worker builds the graded course (see test_uids)
 
 WRONG_SIGMOID = "def sigmoid(z):\n    return np.zeros_like(np.asarray(z, dtype=float))\n"
 SIGMOID_ITEMS = {"test_sigmoid_visible", "test_sigmoid_hidden"}
@@ -71,7 +71,7 @@ CHEATS = {
 }
 
 
-@pytest.fixture(scope="session")  # session: built once though xdist may interleave modules
+@pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("cheats"), "01_neuron")
     gradebook = course.root / "gradebook.db"

@@ -15,7 +15,7 @@ from autograder.engine.batch import RESULT_FILE
 from autograder.engine.run import grade_assignment
 from tests.course_factory import make_course
 
-pytestmark = pytest.mark.xdist_group("fault-zoo")  # one worker builds the module's graded course
+pytestmark = pytest.mark.xdist_group("fault-zoo")  # mostly one worker builds the graded course (see test_uids)
 
 RELU = "def relu(z):\n    return np.maximum(z, 0.0)\n"
 ALL_ITEMS = {"test_sigmoid_visible", "test_sigmoid_hidden", "test_relu", "test_neuron_visible",
@@ -61,7 +61,7 @@ def huge(nb):
     nb.cells[0].source += "\n<!--" + "x" * (200 * 1024 * 1024) + "-->"
 
 
-@pytest.fixture(scope="session")  # session: built once though xdist may interleave modules
+@pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("faults"), "01_neuron")
     listener = socket.socket()

@@ -20,7 +20,7 @@ def _comparable(nb):
     return [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
 
 
-@pytest.fixture(scope="session")  # session: built once though xdist may interleave modules
+@pytest.fixture(scope="module")
 def regenerated(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "source", root / "source")

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from autograder.engine import devices
+from autograder.engine import devices, uids
 from autograder.engine.grade import SubmissionResult, grade_submission
 from autograder.engine.sandbox import SandboxUnavailable, bwrap_usable
 from autograder.engine.settings import Settings
@@ -108,9 +108,10 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
             "bubblewrap (bwrap) is missing or cannot create namespaces here: install it (apt-get install bubblewrap) "
             "and allow user namespaces, or set c.Autograder.sandbox = 'none' for a trusted local run (no isolation)")
 
-    with _progress(show_progress) as progress:
+    with _progress(show_progress) as progress, uids.leased(settings) as run_settings:
         task = progress.add_task(f"grading {', '.join(assignments)} ({workers} workers)", total=len(todo))
-        for job, data, error in WorkerPool(workers, envs, Path(results_root) / ".logs").run(todo, course_root, settings):
+        pool = WorkerPool(workers, envs, Path(results_root) / ".logs")
+        for job, data, error in pool.run(todo, course_root, run_settings):
             if error:
                 outcome.failures[(job.assignment, job.student)] = error
             else:

@@ -5,9 +5,10 @@ environment, the public ``assignments`` package and the kernel code, and a
 scratch copy of its own submission as home: not the course folder, the
 gradebook, the hidden checks, or other students' files. It has no network,
 its own PID namespace, and when the engine runs as root it runs as a
-per-worker uid, so the process limit holds. Memory (address space), process
-count, file size and open files are capped with rlimits; time is capped by
-the engine, which kills the whole sandbox.
+per-worker uid from a block leased for the run (``uids.py``), so the
+process limit holds. Memory (address space), process count, file size and
+open files are capped with rlimits; time is capped by the engine, which
+kills the whole sandbox.
 """
 import os
 import resource
