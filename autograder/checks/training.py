@@ -229,18 +229,14 @@ def fit_and_score(model, x_train, y_train, x_test, y_test, epochs, batch_size, s
     Memoised by ``training_cache`` (when ``AUTOGRADER_TRAINING_CACHE`` is set): the
     same model, weights, data and budget give the same score without training again.
     """
-    from autograder.checks.training_cache import memoized, model_key
+    from autograder.checks.training_cache import memoized_training
 
     def run():
         fit(model, x_train, y_train, epochs, batch_size, seed)
         return score_predictions(predict(model, x_test), y_test, metric)
 
-    try:
-        key = model_key(model, [x_train, y_train, x_test, y_test], epochs=int(epochs), batch_size=int(batch_size),
-                        seed=int(seed), metric=metric)
-    except Exception:  # a model that cannot be described is trained, not cached
-        return run()
-    return memoized(key, run)
+    return memoized_training(model, [x_train, y_train, x_test, y_test], run, epochs=int(epochs),
+                             batch_size=int(batch_size), seed=int(seed), metric=metric)
 
 
 def margin_for(scores, min_margin):

@@ -25,7 +25,7 @@ from autograder.checks import CheckFailure, Fixture, check_close, check_dtype_ki
 from autograder.checks import keras_models as km
 from autograder.checks import training
 from autograder.checks.training import Training, seed_from
-from autograder.checks.training_cache import memoized, model_key
+from autograder.checks.training_cache import memoized_training
 
 A = "08_regularization"
 
@@ -340,20 +340,16 @@ def overfitting(student, seed, budget):
     so the model, the data, the budget and the seed decide the result.
     """
     model = student.keras_model("build_regularized_model", seed=seed)
-    twin = unregularized_twin(model)
     data = fashion_subset(seed, budget["n_train"], budget["n_test"], budget["label_noise"])
 
     def run():
+        twin = unregularized_twin(model)
         gap, p_test = _gap_after_training(model, data, budget, seed, "your model")
         twin_gap, _ = _gap_after_training(twin, data, budget, seed, "your model without regularisation")
         reduction = 1.0 - gap / twin_gap if twin_gap > 0 else 0.0
         return reduction, training.score_predictions(p_test, data[3], "accuracy"), gap, twin_gap
 
-    try:
-        key = model_key(model, data, check="overfitting", seed=int(seed), **budget)
-    except Exception:  # a model that cannot be described is trained, not cached
-        return Overfitting(*run())
-    return Overfitting(*memoized(key, run))
+    return Overfitting(*memoized_training(model, data, run, check="overfitting", seed=int(seed), **budget))
 
 
 def score_reduction(student, seed, budget):
