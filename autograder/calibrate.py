@@ -56,6 +56,14 @@ def _score(item, seed, budget):
         return float("nan")
 
 
+def machine():
+    """What the calibration ran on ("GPU, keras jax", "CPU (2 cores), keras tensorflow"): its scores and seconds belong to it."""
+    import keras
+
+    where = "GPU" if training.gpu_visible() else f"CPU ({os.cpu_count()} cores)"
+    return f"{where}, keras {keras.backend.backend()}"
+
+
 def calibrate_item(item, prof, seeds, reliability):
     """The record of one item: scores over ``seeds`` seeds, threshold, margin, reliability."""
     budget = item.budgets[prof]
@@ -67,18 +75,20 @@ def calibrate_item(item, prof, seeds, reliability):
     if len(finite) < len(scores):
         raise RuntimeError(f"the reference failed on {len(scores) - len(finite)} of {seeds} seeds: fix it first")
     worst = min(scores) if higher else max(scores)
-    margin = training.margin_for(scores, item.min_margin)
+    margin = training.margin_for(scores, item.min_margin_for(prof))
     limit = worst - margin if higher else worst + margin
     rec = {
         "threshold": round(limit, 4), "margin": round(margin, 4),
-        "margin_rule": f"max(3 std = {3 * float(np.std(scores)):.4f}, min_margin = {item.min_margin})",
+        "margin_rule": f"max(3 std = {3 * float(np.std(scores)):.4f}, min_margin = {item.min_margin_for(prof)})",
         "metric": item.metric, "direction": "at least" if higher else "at most",
         "scores": [round(s, 4) for s in scores], "seeds": list(range(seeds)),
         "mean": round(float(np.mean(scores)), 4), "std": round(float(np.std(scores)), 4),
         "worst": round(worst, 4), "seconds_per_training": round(seconds, 2),
         "profile": prof, "budget": budget, "calibrated": True,
-        "date": datetime.date.today().isoformat(),
+        "date": datetime.date.today().isoformat(), "calibrated_on": machine(),
     }
+    if prof == "gpu" and not training.gpu_visible():
+        rec["note"] = "gpu profile calibrated without a GPU: scores as on a GPU grader, seconds_per_training are CPU seconds"
     if reliability:
         grading = [_score(item, RELIABILITY_SEED + i, budget) for i in range(reliability)]
         passed = [s for s in grading if training.passes(s, limit, item.metric)]

@@ -172,6 +172,7 @@ def test_calibrate_and_check(monkeypatch, tmp_path):
     assert rec["threshold"] > 0.5, rec
     assert rec["threshold"] == pytest.approx(rec["worst"] - rec["margin"], abs=1e-4) and rec["margin"] >= 0.05
     assert rec["reliability"]["of"] == 1
+    assert rec["calibrated_on"] == f"CPU ({os.cpu_count()} cores), keras {keras.backend.backend()}" and "note" not in rec
     calibrate._write("toy_assignment", "toy", "cpu", rec)
     data = json.loads(path.read_text())
     assert data["other"]["k"]["cpu"]["threshold"] == 0.5 and "toy" in data["toy_assignment"]
@@ -181,6 +182,19 @@ def test_calibrate_and_check(monkeypatch, tmp_path):
         training.check_min_score(0.1, "toy_assignment", "toy", "toy model")
     with pytest.raises(CheckFailure):
         training.check_min_score(float("nan"), "toy_assignment", "toy", "toy model")
+
+
+def test_min_margin_per_profile():
+    item = training.Training(_toy_score, {"build": _build}, "accuracy", TOY.budgets, min_margin={"cpu": 0.2, "gpu": 0.05})
+    assert (item.min_margin_for("cpu"), item.min_margin_for("gpu"), TOY.min_margin_for("cpu")) == (0.2, 0.05, 0.05)
+    assert calibrate.calibrate_item(item, "cpu", seeds=2, reliability=0)["margin"] >= 0.2
+
+
+def test_gpu_calibration_without_a_gpu_says_so():
+    if training.gpu_visible():
+        pytest.skip("this machine has a GPU")
+    rec = calibrate.calibrate_item(TOY, "gpu", seeds=2, reliability=0)
+    assert rec["calibrated_on"].startswith("CPU") and "without a GPU" in rec["note"]
 
 
 def test_fit_builds_a_model_without_input(tmp_path):

@@ -16,7 +16,8 @@ Each module in ``autograder.hidden`` that trains models defines a module-level
 - ``budgets``: ``{"cpu": {...}, "gpu": {...}}``, e.g. ``epochs``,
   ``batch_size``, ``n_train``, ``n_test``, whatever ``score`` reads;
 - ``min_margin``: the smallest margin, in the metric's units (room for
-  correct designs other than the reference);
+  correct designs other than the reference), or ``{profile: margin}`` where
+  a profile's small budget separates good designs less;
 - ``reported``: optional ``{profile: {"threshold": x, "source": "..."}}``,
   written uncalibrated by ``calibrate --reported`` where calibrating is too
   slow on the machine at hand.
@@ -70,8 +71,12 @@ class Training:
     reference: dict
     metric: str
     budgets: dict
-    min_margin: float
+    min_margin: float | dict
     reported: dict = field(default_factory=dict)
+
+    def min_margin_for(self, prof):
+        """The smallest margin of profile ``prof``."""
+        return self.min_margin[prof] if isinstance(self.min_margin, dict) else self.min_margin
 
 
 def profile():
@@ -81,11 +86,12 @@ def profile():
         return chosen
     if chosen != "auto":
         raise ValueError(f"AUTOGRADER_PROFILE must be cpu, gpu or auto, not {chosen!r}")
-    return "gpu" if _gpu_visible() else "cpu"
+    return "gpu" if gpu_visible() else "cpu"
 
 
 @functools.lru_cache(maxsize=1)
-def _gpu_visible():
+def gpu_visible():
+    """Whether the current Keras backend sees a GPU (the ``auto`` profile's test)."""
     import keras
 
     try:
