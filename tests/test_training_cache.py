@@ -55,9 +55,14 @@ def test_memoized_keeps_tuples_of_floats(tmp_path, monkeypatch):
     assert len(calls) == 1 and first[0] == again[0] == 0.25 and np.isnan(again[1]) and again[2] == 3.0
 
 
-def test_memoized_is_off_without_a_folder(monkeypatch):
-    monkeypatch.delenv("AUTOGRADER_TRAINING_CACHE", raising=False)
+@pytest.mark.parametrize("setting", [None, "off"])
+def test_memoized_is_off_without_a_folder(monkeypatch, tmp_path, setting):
+    monkeypatch.chdir(tmp_path)
+    if setting is None:
+        monkeypatch.delenv("AUTOGRADER_TRAINING_CACHE", raising=False)
+    else:
+        monkeypatch.setenv("AUTOGRADER_TRAINING_CACHE", setting)
     calls = []
     memoized("k", lambda: calls.append(1) or 1.0)
     memoized("k", lambda: calls.append(1) or 1.0)
-    assert len(calls) == 2
+    assert len(calls) == 2 and not any(tmp_path.iterdir())
