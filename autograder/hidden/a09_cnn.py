@@ -142,15 +142,19 @@ INPUT, CLASSES, MAX_PARAMS = (28, 28, 1), 10, 250_000
 
 
 def build_cnn():
+    """The lecture's MNIST network with a pooling after each convolution: 225,034 parameters, fast on a CPU."""
     import keras
 
     model = keras.Sequential([
         keras.Input(shape=INPUT),
-        keras.layers.Conv2D(16, 3, activation="relu"),
-        keras.layers.MaxPooling2D(2),
         keras.layers.Conv2D(32, 3, activation="relu"),
         keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(64, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Dropout(0.25),
         keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dropout(0.5),
         keras.layers.Dense(10, activation="softmax"),
     ])
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
@@ -193,11 +197,13 @@ def score_cnn(student, seed, budget):
                                   budget["batch_size"], seed, "accuracy")
 
 
+# On 2,000 images smaller CNNs trail the reference by up to 0.05 (over 25 seeds the zoo's 12.8k-parameter
+# Conv16-Conv32 net scores down to 0.743, the reference down to 0.774), hence the wider cpu margin.
 CPU_BUDGET = {"n_train": 2000, "n_test": 2000, "epochs": 5, "batch_size": 32}
 GPU_BUDGET = {"n_train": 60000, "n_test": 10000, "epochs": 10, "batch_size": 128}  # all of Fashion-MNIST
 TRAINING = {
     "cnn": Training(score=score_cnn, reference={"build_cnn": build_cnn}, metric="accuracy",
-                    budgets={"cpu": CPU_BUDGET, "gpu": GPU_BUDGET}, min_margin=0.03),
+                    budgets={"cpu": CPU_BUDGET, "gpu": GPU_BUDGET}, min_margin={"cpu": 0.06, "gpu": 0.03}),
 }
 
 

@@ -179,6 +179,10 @@ ALTERNATIVES = {
                              "    out = np.empty((n, H // p, W // p, C))\n    for i in range(H // p):\n        for j in range(W // p):\n"
                              "            out[:, i, j, :] = X[:, i * p:(i + 1) * p, j * p:(j + 1) * p, :].max(axis=(1, 2))\n    return out",
     },
+    "cnn_small_conv16_conv32": {
+        "build_cnn": _cnn(INPUT + CONV_POOL + 'keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(2), '
+                          "keras.layers.Flatten(), " + SOFTMAX),
+    },
     "cnn_functional_rmsprop_sparse": {
         "build_cnn": "def build_cnn():\n    inputs = keras.Input(shape=(28, 28, 1))\n"
                      "    x = keras.layers.Conv2D(32, 3, activation=\"relu\", padding=\"same\")(inputs)\n"
