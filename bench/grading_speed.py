@@ -17,7 +17,6 @@ Usage: python bench/grading_speed.py [--out bench/results.json]
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import notebooks as nbs  # noqa: E402
-from autograder import stock  # noqa: E402
 from autograder.zoo import load_zoo  # noqa: E402
+from bench_course import released_course  # noqa: E402
 
 ASSIGNMENTS = ["01_neuron", "02_forward_pass", "03_losses", "04_gradient_descent", "05_backprop"]
 FAULTS = ["import os\nos._exit(1)", "raise RuntimeError('student bug')", "import ctypes\nctypes.string_at(0)"]
@@ -52,12 +51,7 @@ def mix(assignment):
 
 
 def build_course(root):
-    (root / "source").mkdir(parents=True)
-    for assignment in ASSIGNMENTS:
-        shutil.copytree(ROOT / "source" / assignment, root / "source" / assignment)
-    (root / "nbgrader_config.py").write_text(stock.CONFIG.format(root=str(root), timeout=60))
-    for assignment in ASSIGNMENTS:
-        stock.nbgrader(["generate_assignment", assignment, "--force"], root)
+    released_course(root, ASSIGNMENTS, timeout=60)
     paths = []
     for assignment in ASSIGNMENTS:
         for path in nbs.notebooks_of(root / "release" / assignment):
