@@ -1,4 +1,7 @@
-"""GPU-aware scheduling: workers share GPUs as configured, and a CPU-only host is told so quietly."""
+"""GPU-aware scheduling: workers share GPUs as configured, a CPU-only host is told so quietly, and
+workers train on the Keras backend the machine has."""
+import importlib.util
+
 from autograder.engine import devices
 from autograder.engine.settings import Settings
 
@@ -27,6 +30,41 @@ def test_explicit_settings_win():
     assert env["AUTOGRADER_PROFILE"] == "cpu"
 
 
-def test_auto_detection_without_nvidia_smi_finds_nothing(monkeypatch):
+def test_auto_detection_without_nvidia_smi_finds_nothing(monkeypatch, tmp_path):
     monkeypatch.setattr(devices.shutil, "which", lambda name: None)
+    monkeypatch.setattr(devices, "NVIDIA_PROC", tmp_path / "no-driver")
     assert devices.find_gpus("auto") == []
+
+
+def test_without_nvidia_smi_the_driver_still_tells_the_gpus(monkeypatch, tmp_path):
+    monkeypatch.setattr(devices.shutil, "which", lambda name: None)
+    for bus in ("0000:17:00.0", "0000:65:00.0"):
+        (tmp_path / bus).mkdir()
+    monkeypatch.setattr(devices, "NVIDIA_PROC", tmp_path)
+    assert devices.find_gpus("auto") == ["0", "1"]
+
+
+FOUND = importlib.util.find_spec("json")  # any module's spec: "installed"
+
+
+def only_installed(monkeypatch, *names):
+    monkeypatch.setattr(devices.importlib.util, "find_spec", lambda name: FOUND if name in names else None)
+
+
+def test_backend_is_the_one_the_machine_has(monkeypatch):
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    only_installed(monkeypatch, "tensorflow", "jax", "torch")
+    assert devices.keras_backend("auto") == "tensorflow"
+    only_installed(monkeypatch, "torch", "jax")  # a GPU machine without TensorFlow
+    assert devices.keras_backend("auto") == "jax"
+    only_installed(monkeypatch, "torch")
+    assert devices.worker_environment(0, 1, ["0"], Settings())["KERAS_BACKEND"] == "torch"
+    only_installed(monkeypatch)  # none: Keras's default, whose import error then names it
+    assert devices.keras_backend("auto") == "tensorflow"
+
+
+def test_backend_setting_then_environment_win_over_what_is_installed(monkeypatch):
+    only_installed(monkeypatch, "tensorflow")
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert devices.keras_backend("auto") == "jax"
+    assert devices.worker_environment(0, 1, [], Settings(keras_backend="torch"))["KERAS_BACKEND"] == "torch"

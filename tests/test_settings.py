@@ -28,6 +28,8 @@ def test_unknown_and_invalid_settings_are_refused(tmp_path):
         Settings.load(write_config(tmp_path, "c.Autograder.cell_timout = 5\n"))
     with pytest.raises(ValueError, match="must be 'bwrap' or 'none'"):
         Settings.load(write_config(tmp_path, "c.Autograder.sandbox = 'docker'\n"))
+    with pytest.raises(ValueError, match="keras_backend must be 'auto' or one of tensorflow, jax, torch, not 'mxnet'"):
+        Settings.load(write_config(tmp_path, "c.Autograder.keras_backend = 'mxnet'\n"))
 
 
 def test_grading_refuses_to_run_unisolated_by_accident(tmp_path, monkeypatch):

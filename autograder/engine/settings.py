@@ -4,6 +4,8 @@ from pathlib import Path
 
 from traitlets.config.loader import PyFileConfigLoader
 
+KERAS_BACKENDS = ("tensorflow", "jax", "torch")  # in the order "auto" prefers them
+
 
 @dataclasses.dataclass
 class Settings:
@@ -17,6 +19,7 @@ class Settings:
     sandbox_uid_base: int = 42000     # worker k runs student code as uid base + k (when started as root)
     gpus: str = "auto"                # "auto", "none", or comma-separated GPU indices
     workers_per_gpu: int = 2          # graders sharing one GPU
+    keras_backend: str = "auto"       # "tensorflow", "jax", "torch", or "auto": $KERAS_BACKEND, else the one installed
     seed: int = 2026                  # hidden inputs; same seed, same grade
     profile: str = "auto"             # training budget: "cpu", "gpu" or "auto"
 
@@ -37,4 +40,7 @@ class Settings:
         settings = cls(**values)
         if settings.sandbox not in ("bwrap", "none"):
             raise ValueError(f"c.Autograder.sandbox must be 'bwrap' or 'none', not {settings.sandbox!r}")
+        if settings.keras_backend not in ("auto", *KERAS_BACKENDS):
+            raise ValueError(f"c.Autograder.keras_backend must be 'auto' or one of {', '.join(KERAS_BACKENDS)}, "
+                             f"not {settings.keras_backend!r}")
         return settings
