@@ -34,15 +34,24 @@ def nbgrader(args, root):
     return done
 
 
+def released_course(root, course_root, assignments, timeout, config=""):
+    """Make ``root`` a throwaway course: ``assignments`` copied from ``course_root``'s source/ and
+    released by nbgrader (cell timeout ``timeout`` seconds); ``config`` is added to its nbgrader_config.py."""
+    root = Path(root)
+    (root / "source").mkdir(parents=True)
+    for assignment in assignments:
+        shutil.copytree(Path(course_root) / "source" / assignment, root / "source" / assignment)
+    (root / "nbgrader_config.py").write_text(CONFIG.format(root=str(root), timeout=timeout) + config)
+    for assignment in assignments:
+        nbgrader(["generate_assignment", assignment, "--force"], root)
+
+
 def autograde(course_root, assignment, submissions, workdir, timeout=300):
     """Grade ``{student: {notebook name: notebook}}`` and return ``{student: {grade_id: score}}``."""
     root = Path(workdir).resolve()
     if root.exists():
         shutil.rmtree(root)
-    (root / "source").mkdir(parents=True)
-    shutil.copytree(Path(course_root) / "source" / assignment, root / "source" / assignment)
-    (root / "nbgrader_config.py").write_text(CONFIG.format(root=str(root), timeout=timeout))
-    nbgrader(["generate_assignment", assignment, "--force"], root)
+    released_course(root, course_root, [assignment], timeout)
     for student, notebooks in submissions.items():
         folder = root / "submitted" / student / assignment
         folder.mkdir(parents=True)

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import notebooks as nbs  # noqa: E402
+from autograder import stock  # noqa: E402
 from autograder.zoo import load_zoo  # noqa: E402
-from bench_course import released_course  # noqa: E402
 
 ASSIGNMENTS = ["01_neuron", "02_forward_pass", "03_losses", "04_gradient_descent", "05_backprop"]
 FAULTS = ["import os\nos._exit(1)", "raise RuntimeError('student bug')", "import ctypes\nctypes.string_at(0)"]
@@ -51,7 +51,7 @@ def mix(assignment):
 
 
 def build_course(root):
-    released_course(root, ASSIGNMENTS, timeout=60)
+    stock.released_course(root, ROOT, ASSIGNMENTS, timeout=60)
     paths = []
     for assignment in ASSIGNMENTS:
         for path in nbs.notebooks_of(root / "release" / assignment):

@@ -30,17 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import notebooks as nbs  # noqa: E402
+from autograder import stock  # noqa: E402
 from autograder.engine import devices  # noqa: E402
 from autograder.engine.batch import grade_all  # noqa: E402
 from autograder.engine.settings import Settings  # noqa: E402
-from bench_course import released_course  # noqa: E402
 
 ASSIGNMENTS = ["06_keras_basics", "07_fashion_mnist", "08_regularization", "09_cnn", "10_rnn"]
 
 
 def build_course(root, students):
     """A course with 06-10 released and ``students`` submissions of the reference solutions."""
-    released_course(root, ASSIGNMENTS, timeout=600)
+    stock.released_course(root, ROOT, ASSIGNMENTS, timeout=600)
     for assignment in ASSIGNMENTS:
         for path in nbs.notebooks_of(root / "release" / assignment):
             submission = nbs.make_submission(nbs.read(path), nbs.read(root / "source" / assignment / path.name), {})

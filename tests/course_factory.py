@@ -1,5 +1,4 @@
 """Throwaway nbgrader courses for engine tests: one assignment released, students submitted."""
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -49,10 +48,6 @@ class Course:
 def make_course(tmp_path, assignment, cell_timeout=10, submission_timeout=300, memory_mb=2048, workers=2):
     """A course folder with ``assignment`` released (gradebook included) and the engine's limits set."""
     root = Path(tmp_path) / "course"
-    (root / "source").mkdir(parents=True)
-    shutil.copytree(ROOT / "source" / assignment, root / "source" / assignment)
-    config = stock.CONFIG.format(root=str(root), timeout=60) + ENGINE_CONFIG.format(
-        cell_timeout=cell_timeout, submission_timeout=submission_timeout, memory_mb=memory_mb, workers=workers)
-    (root / "nbgrader_config.py").write_text(config)
-    stock.nbgrader(["generate_assignment", assignment, "--force"], root)
+    stock.released_course(root, ROOT, [assignment], 60, ENGINE_CONFIG.format(
+        cell_timeout=cell_timeout, submission_timeout=submission_timeout, memory_mb=memory_mb, workers=workers))
     return Course(root, assignment)

@@ -1,6 +1,5 @@
 """release/ is exactly what nbgrader generates from source/, and leaks nothing."""
 import re
-import shutil
 
 import pytest
 
@@ -23,10 +22,7 @@ def _comparable(nb):
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
-    shutil.copytree(ROOT / "source", root / "source")
-    (root / "nbgrader_config.py").write_text(stock.CONFIG.format(root=str(root), timeout=30))
-    for assignment in ASSIGNMENTS:
-        stock.nbgrader(["generate_assignment", assignment, "--force"], root)
+    stock.released_course(root, ROOT, ASSIGNMENTS, 30)
     return root
 
 
