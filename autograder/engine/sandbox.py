@@ -24,6 +24,7 @@ from pathlib import Path
 
 from autograder.checks.errors import CheckFailure
 from autograder.checks.student import Student, describe_error, describe_mutation
+from autograder.engine import devices
 from autograder.kernel import wire
 
 KERNEL_DIR = Path(__file__).resolve().parent.parent / "kernel"
@@ -138,7 +139,7 @@ class Sandbox:
             "GRADEKERNEL_FDS": f"{req_r},{rep_w}", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
             "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": f"{self.home}/.keras", "CUDA_VISIBLE_DEVICES": "",
             "OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
-            "LANG": "C.UTF-8", "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
+            "LANG": "C.UTF-8", "KERAS_BACKEND": devices.keras_backend(self.settings.keras_backend),
         }
         env.update(self.extra_env)
         return env
