@@ -50,10 +50,15 @@ def build_course(root, students):
                 nbformat.write(submission, str(folder / path.name))
 
 
+def profile_settings(root, profile, workers=0):
+    """The course's settings for ``profile``: the ``cpu`` profile is measured without GPUs."""
+    return Settings.load(root, profile=profile, workers=workers, gpus="none" if profile == "cpu" else None)
+
+
 def timed_grading(root, profile, students, workers, cache):
     """Seconds to grade ``students`` submissions of 06-10; every check must pass (a benchmark of correct work)."""
     os.environ["AUTOGRADER_TRAINING_CACHE"] = cache
-    settings = Settings.load(root, profile=profile, workers=workers, gpus="none" if profile == "cpu" else None)
+    settings = profile_settings(root, profile, workers)
     results = root / f"graded-{profile}-{students}-{workers}"
     start = time.perf_counter()
     outcome = grade_all(root, ASSIGNMENTS, settings, results, force=True,
@@ -69,7 +74,7 @@ def measure(root, profile, students):
     cache = root / f"cache-{profile}"
     one = timed_grading(root, profile, 1, 1, str(cache))
     many = timed_grading(root, profile, students, 0, "off")
-    settings = Settings.load(root, gpus="none" if profile == "cpu" else None)
+    settings = profile_settings(root, profile)
     workers = min(devices.worker_count(settings, devices.find_gpus(settings.gpus)), students)
     return {"seconds_one_submission": round(one, 1), "workers": workers, "students": students,
             "seconds_throughput_run": round(many, 1), "submissions_per_minute": round(60 * students / many, 2),
