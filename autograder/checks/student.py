@@ -8,7 +8,7 @@ gets plain data back, or a CheckFailure whose message the student reads.
 """
 import sys
 
-from autograder.checks.errors import CheckFailure
+from autograder.checks.errors import CheckFailure, StudentError
 from autograder.kernel.calls import call_student
 from autograder.kernel.plain import NotPlain
 
@@ -64,7 +64,7 @@ class LocalStudent(Student):
     def _function(self, name):
         fn = self.namespace.get(name)
         if not callable(fn):
-            raise CheckFailure(f"`{name}` is not defined: run (or fix) the cell that defines it")
+            raise StudentError(f"`{name}` is not defined: run (or fix) the cell that defines it")
         return fn
 
     def call_warnings(self, name, *args, **kwargs):
@@ -88,9 +88,9 @@ class LocalStudent(Student):
         try:
             result, mutated, raised = call_student(fn, args, kwargs, keep, copy_args)
         except NotPlain as err:
-            raise CheckFailure(f"`{name}` returned something that is not numbers: {err}") from None
+            raise StudentError(f"`{name}` returned something that is not numbers: {err}") from None
         except Exception as err:  # the student's code may raise anything; the student reads it
-            raise CheckFailure(describe_error(name, type(err).__name__, err)) from None
+            raise StudentError(describe_error(name, type(err).__name__, err)) from None
         if mutated:
             raise CheckFailure(describe_mutation(name, mutated))
         return result, raised

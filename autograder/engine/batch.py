@@ -23,7 +23,8 @@ import nbformat
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from autograder.engine import devices, uids
-from autograder.engine.grade import SubmissionResult, grade_submission
+from autograder.engine.grade import grade_submission
+from autograder.results import SubmissionResult
 from autograder.engine.sandbox import SandboxUnavailable, bwrap_usable
 from autograder.engine.settings import Settings
 from autograder.hidden import ASSIGNMENTS

@@ -4,8 +4,6 @@ A crash or a hang in the student's process costs only what it touched: the
 engine restarts the sandbox, replays the cells that worked, skips the one
 that crashed, and goes on. Every reason ends up in the student's feedback.
 """
-import dataclasses
-import os
 import shutil
 import time
 from pathlib import Path
@@ -15,71 +13,12 @@ import nbformat
 from autograder import notebooks as nbs
 from autograder.engine.plan import make_plan
 from autograder.engine.sandbox import Sandbox, SandboxDied, SandboxStudent
-from autograder.hidden import GRADER_ERROR, CheckResult, checks_for, run_check
+from autograder.hidden import check_name, checks_for, describe, run_check
+from autograder.results import (
+    STUDENT_ERROR, CellRun, CheckResult, ItemResult, NotebookResult, SubmissionResult, point_shares,
+)
 
 MAX_SCRATCH_BYTES = 200 << 20
-
-
-@dataclasses.dataclass
-class CellRun:
-    label: str
-    role: str
-    ok: bool
-    error: str
-    output: str
-    seconds: float
-    source: str = ""
-
-
-@dataclasses.dataclass
-class ItemResult:
-    grade_id: str
-    points: float
-    score: float
-    checks: list
-
-
-@dataclasses.dataclass
-class NotebookResult:
-    name: str
-    items: list
-    cells: list = dataclasses.field(default_factory=list)
-    problems: list = dataclasses.field(default_factory=list)
-    error: str = ""  # set when the notebook could not be graded at all
-
-
-@dataclasses.dataclass
-class SubmissionResult:
-    assignment: str
-    student: str
-    notebooks: list
-    seconds: float = 0.0
-    fingerprint: str = ""
-
-    @property
-    def score(self):
-        return sum(i.score for nb in self.notebooks for i in nb.items)
-
-    @property
-    def max_score(self):
-        return sum(i.points for nb in self.notebooks for i in nb.items)
-
-    @property
-    def flagged(self):
-        """Needs a human look: the notebook was tampered with, could not be graded, or a check broke."""
-        return any(nb.problems or nb.error or any(c.message.startswith(GRADER_ERROR) for i in nb.items for c in i.checks)
-                   for nb in self.notebooks)
-
-    def to_json(self):
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data):
-        notebooks = []
-        for nb in data["notebooks"]:
-            items = [ItemResult(**{**i, "checks": [CheckResult(**c) for c in i["checks"]]}) for i in nb["items"]]
-            notebooks.append(NotebookResult(**{**nb, "items": items, "cells": [CellRun(**c) for c in nb["cells"]]}))
-        return cls(**{**data, "notebooks": notebooks})
 
 
 class Deadline:
@@ -169,28 +108,24 @@ def grade_notebook(assignment, template, submitted_path, settings, workdir, slot
 def _run_checks(assignment, result, session, settings, models_dir, deadline):
     registry = checks_for(assignment)
     for item in result.items:
-        for check in registry[item.grade_id]:
-            name = check.__name__.removeprefix("check_")
+        checks = registry[item.grade_id]
+        for check, share in zip(checks, point_shares(checks, item.points)):
             if deadline.passed:
-                item.checks.append(CheckResult(name, _description(check), False, deadline.reason(), 0.0))
+                item.checks.append(CheckResult(check_name(check), describe(check), STUDENT_ERROR, deadline.reason(), 0.0, share))
                 continue
             try:
                 session.ensure()
             except SandboxDied as died:
-                item.checks.append(CheckResult(name, _description(check), False, died.reason, 0.0))
+                item.checks.append(CheckResult(check_name(check), describe(check), STUDENT_ERROR, died.reason, 0.0, share))
                 continue
             student = SandboxStudent(session.sandbox, settings, models_dir)
-            item.checks.append(run_check(check, student, assignment, item.grade_id, settings.seed))
-        item.score = item.points if item.checks and all(c.passed for c in item.checks) else 0.0
-
-
-def _description(check):
-    return (check.__doc__ or check.__name__).strip().splitlines()[0]
+            item.checks.append(run_check(check, student, assignment, item.grade_id, settings.seed, share))
+        item.settle()
 
 
 def _fail_all(result, reason):
     for item in result.items:
-        item.checks = [CheckResult("notebook", "the notebook could be read", False, reason, 0.0)]
+        item.checks = [CheckResult("notebook", "the notebook could be read", STUDENT_ERROR, reason, 0.0, item.points)]
 
 
 def _read_submitted(path, settings):

@@ -13,6 +13,7 @@ from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SAWarning
 
 from autograder import notebooks as nbs
+from autograder.results import FAILED
 
 
 class GradebookRecorder:
@@ -82,7 +83,8 @@ def check_report(item):
     """One line per check of a graded item, with the failure message under a failed one."""
     lines = [f"{item.score:g} / {item.points:g} points"]
     for check in item.checks:
-        lines.append(f"{'PASS' if check.passed else 'FAIL'}  {check.description}")
+        verdict = "PASS" if check.passed else "FAIL" if check.status == FAILED else check.status.upper()
+        lines.append(f"{verdict}  {check.description} ({check.score:g} / {check.points:g})")
         if not check.passed:
             lines.append(f"      {check.message}")
     return "\n".join(lines) + "\n"

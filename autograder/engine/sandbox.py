@@ -22,7 +22,7 @@ import time
 import warnings
 from pathlib import Path
 
-from autograder.checks.errors import CheckFailure
+from autograder.checks.errors import CheckFailure, StudentError
 from autograder.checks.student import Student, describe_error, describe_mutation
 from autograder.engine import devices
 from autograder.kernel import wire
@@ -289,44 +289,44 @@ class SandboxStudent(Student):
 
     def _ask(self, request, name):
         if not self.sandbox.alive:
-            raise CheckFailure(f"`{name}` could not be called: the kernel is not running")
+            raise StudentError(f"`{name}` could not be called: the kernel is not running")
         try:
             reply = self.sandbox.request(request, self.settings.cell_timeout, f"calling `{name}`")
         except SandboxDied as died:
-            raise CheckFailure(died.reason) from None
+            raise StudentError(died.reason) from None
         if reply.get("ok"):
             return reply
         failed = reply.get("stage", name)
         kind = reply.get("kind")
         if kind == "missing":
-            raise CheckFailure(f"`{failed}` is not defined: run (or fix) the cell that defines it")
+            raise StudentError(f"`{failed}` is not defined: run (or fix) the cell that defines it")
         if kind == "notplain":
-            raise CheckFailure(f"`{failed}` returned something that is not numbers: {reply.get('message')}")
+            raise StudentError(f"`{failed}` returned something that is not numbers: {reply.get('message')}")
         if kind == "notmodel":
-            raise CheckFailure(f"`{failed}` returned {reply.get('message')}; expected a keras.Model")
-        raise CheckFailure(describe_error(failed, reply.get("type", "Error"), reply.get("message", "")))
+            raise StudentError(f"`{failed}` returned {reply.get('message')}; expected a keras.Model")
+        raise StudentError(describe_error(failed, reply.get("type", "Error"), reply.get("message", "")))
 
     def _load_model(self, name, ref):
         import keras
 
         if not isinstance(ref, dict) or not isinstance(ref.get("$model"), str):
-            raise CheckFailure(f"`{name}` did not return a model")
+            raise StudentError(f"`{name}` did not return a model")
         path = (self.sandbox.scratch / ref["$model"]).resolve()
         if path.parent != self.sandbox.scratch.resolve() or path.is_symlink() or not path.is_file():
-            raise CheckFailure(f"`{name}`: the saved model could not be read back")
+            raise StudentError(f"`{name}`: the saved model could not be read back")
         local = self.models_dir / path.name
         self.models_dir.mkdir(parents=True, exist_ok=True)
         try:
             with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as src, open(local, "wb") as dst:
                 shutil.copyfileobj(src, dst)
         except OSError:
-            raise CheckFailure(f"`{name}`: the saved model could not be read back") from None
+            raise StudentError(f"`{name}`: the saved model could not be read back") from None
         try:
             with warnings.catch_warnings():  # e.g. "skipping variable loading for optimizer": a fresh optimizer is right
                 warnings.simplefilter("ignore")
                 return keras.saving.load_model(local, safe_mode=True)
         except Exception as err:  # noqa: BLE001 - any load failure is the student's model's fault
-            raise CheckFailure(
+            raise StudentError(
                 f"`{name}`'s model could not be loaded safely ({type(err).__name__}: {str(err)[:300]}); "
                 "use built-in Keras layers only (no Lambda layers or custom classes)"
             ) from None

@@ -19,12 +19,11 @@ import sys
 import tempfile
 import time
 import zlib
-from dataclasses import dataclass
-
 import numpy as np
 
-from autograder.checks.errors import CheckFailure
+from autograder.checks.errors import CheckFailure, StudentError
 from autograder.checks.student import LocalStudent
+from autograder.results import FAILED, GRADER_ERROR, PASSED, STUDENT_ERROR, CheckResult, point_shares
 
 ASSIGNMENTS = {
     "01_neuron": "a01_neuron",
@@ -39,16 +38,7 @@ ASSIGNMENTS = {
     "10_rnn": "a10_rnn",
 }
 DEFAULT_SEED = 2026
-GRADER_ERROR = "grader error (this submission is flagged for a person to review):"
-
-
-@dataclass
-class CheckResult:
-    name: str
-    description: str
-    passed: bool
-    message: str
-    seconds: float
+GRADER_ERROR_NOTE = "grader error (this submission is flagged for a person to review):"
 
 
 def checks_for(assignment):
@@ -64,19 +54,42 @@ def check_rng(seed, assignment, grade_id, check_name):
     return np.random.default_rng(words)
 
 
-def run_check(check, student, assignment, grade_id, seed):
-    """Run one check and return its CheckResult."""
-    name = check.__name__.removeprefix("check_")
-    description = (check.__doc__ or name).strip().splitlines()[0]
+def check_name(check):
+    return check.__name__.removeprefix("check_")
+
+
+def describe(check):
+    """The line the student reads for a check: the first line of its docstring."""
+    return (check.__doc__ or check.__name__).strip().splitlines()[0]
+
+
+def run_check(check, student, assignment, grade_id, seed, points=0.0):
+    """Run one check (worth ``points``) and return its CheckResult.
+
+    A check may return a dict of details (plain data) for the feedback; a
+    CheckFailure may carry them too.
+    """
+    name = check_name(check)
     start = time.perf_counter()
+    details = {}
     try:
-        check(student, check_rng(seed, assignment, grade_id, name))
-        passed, message = True, ""
+        returned = check(student, check_rng(seed, assignment, grade_id, name))
+        status, message = PASSED, ""
+        details = returned if isinstance(returned, dict) else {}
+    except StudentError as failure:
+        status, message, details = STUDENT_ERROR, str(failure), failure.details
     except CheckFailure as failure:
-        passed, message = False, str(failure)
+        status, message, details = FAILED, str(failure), failure.details
     except Exception as err:  # noqa: BLE001 - a fault in the check itself must not stop grading
-        passed, message = False, f"{GRADER_ERROR} {type(err).__name__}: {err}"
-    return CheckResult(name, description, passed, message, time.perf_counter() - start)
+        status, message = GRADER_ERROR, f"{GRADER_ERROR_NOTE} {type(err).__name__}: {str(err)[:500]}"
+    return CheckResult(name, describe(check), status, message, time.perf_counter() - start, points, details)
+
+
+def run_item(assignment, grade_id, points, student, seed):
+    """Every check of one graded cell, each worth its share of ``points``: a list of CheckResults."""
+    checks = checks_for(assignment)[grade_id]
+    return [run_check(c, student, assignment, grade_id, seed, share)
+            for c, share in zip(checks, point_shares(checks, points))]
 
 
 @contextlib.contextmanager
@@ -104,18 +117,21 @@ def stderr_to_stdout():
         print(f"(messages the checks wrote to stderr)\n{noise[-2000:]}")
 
 
-def run_in_kernel(assignment, grade_id, namespace):
-    """Grade one test cell inside the notebook's own kernel (the stock nbgrader path).
+def run_in_kernel(assignment, grade_id, namespace, points):
+    """Grade one test cell worth ``points`` inside the notebook's own kernel (the stock nbgrader path).
 
-    Prints one line per check and raises CheckFailure if any failed, which
-    is how nbgrader scores the cell zero. Seeded by ``AUTOGRADER_SEED``.
+    Prints one line per check. Returns the cell's score when some checks
+    passed: the cell's last value, which nbgrader takes as partial credit.
+    Raises CheckFailure when none passed, which is how nbgrader scores the
+    cell zero. Seeded by ``AUTOGRADER_SEED``.
     """
     seed = int(os.environ.get("AUTOGRADER_SEED", DEFAULT_SEED))
     student = LocalStudent(namespace)
     with stderr_to_stdout():
-        results = [run_check(c, student, assignment, grade_id, seed) for c in checks_for(assignment)[grade_id]]
+        results = run_item(assignment, grade_id, float(points), student, seed)
     for r in results:
         print(f"{'PASS' if r.passed else 'FAIL'}  {r.description}" + ("" if r.passed else f"\n      {r.message}"))
     failed = [r for r in results if not r.passed]
-    if failed:
+    if len(failed) == len(results):
         raise CheckFailure(f"{len(failed)} of {len(results)} hidden checks failed: " + "; ".join(r.message for r in failed))
+    return round(sum(r.score for r in results), 6)
