@@ -24,11 +24,14 @@ class Student:
         """Like ``call``, and also return the warnings the call raised, as strings."""
         raise NotImplementedError
 
-    def keras_model(self, name, *args, seed=0, **kwargs):
+    def keras_model(self, name, *args, seed=0, compiled=True, **kwargs):
         """Call a builder that returns a compiled Keras model and return that model.
 
         ``keras.utils.set_random_seed(seed)`` runs first where the builder runs,
         so initial weights are the same every time a submission is graded.
+        ``compiled=False`` returns the architecture without the student's compile
+        settings, for a check that trains it with a loss of its own (a student's
+        hand-written loss cannot be loaded safely).
         """
         raise NotImplementedError
 
@@ -70,13 +73,13 @@ class LocalStudent(Student):
     def call_warnings(self, name, *args, **kwargs):
         return self._call(name, args, kwargs, keep=())
 
-    def keras_model(self, name, *args, seed=0, **kwargs):
+    def keras_model(self, name, *args, seed=0, compiled=True, **kwargs):
         keras = _keras()
         keras.utils.set_random_seed(seed)
         model, _ = self._call(name, args, kwargs, keep=(keras.Model,))
         if not isinstance(model, keras.Model):
             raise CheckFailure(f"`{name}` returned {type(model).__name__}; expected a keras.Model")
-        return model
+        return model if compiled else keras.models.clone_model(model)
 
     def keras_fit(self, name, builder, *args, seed=0, **kwargs):
         model = self.keras_model(builder, seed=seed)

@@ -278,9 +278,9 @@ class SandboxStudent(Student):
             raise CheckFailure(describe_mutation(name, reply["mutated"]))
         return reply["value"], reply["warnings"]
 
-    def keras_model(self, name, *args, seed=0, **kwargs):
+    def keras_model(self, name, *args, seed=0, compiled=True, **kwargs):
         reply = self._ask({"op": "model", "name": name, "args": list(args), "kwargs": kwargs, "seed": seed}, name)
-        return self._load_model(name, reply["value"])
+        return self._load_model(name, reply["value"], compiled)
 
     def keras_fit(self, name, builder, *args, seed=0, **kwargs):
         request = {"op": "fit", "name": name, "builder": builder, "args": list(args), "kwargs": kwargs, "seed": seed}
@@ -306,7 +306,7 @@ class SandboxStudent(Student):
             raise StudentError(f"`{failed}` returned {reply.get('message')}; expected a keras.Model")
         raise StudentError(describe_error(failed, reply.get("type", "Error"), reply.get("message", "")))
 
-    def _load_model(self, name, ref):
+    def _load_model(self, name, ref, compiled=True):
         import keras
 
         if not isinstance(ref, dict) or not isinstance(ref.get("$model"), str):
@@ -324,7 +324,7 @@ class SandboxStudent(Student):
         try:
             with warnings.catch_warnings():  # e.g. "skipping variable loading for optimizer": a fresh optimizer is right
                 warnings.simplefilter("ignore")
-                return keras.saving.load_model(local, safe_mode=True)
+                return keras.saving.load_model(local, safe_mode=True, compile=compiled)
         except Exception as err:  # noqa: BLE001 - any load failure is the student's model's fault
             raise StudentError(
                 f"`{name}`'s model could not be loaded safely ({type(err).__name__}: {str(err)[:300]}); "
