@@ -3,7 +3,7 @@ workers train on the Keras backend the machine has."""
 import importlib.util
 
 from autograder.engine import devices
-from autograder.engine.sandbox import Sandbox
+from autograder.sandbox.process import StudentProcess
 from autograder.engine.settings import Settings
 
 
@@ -74,5 +74,5 @@ def test_backend_setting_then_environment_win_over_what_is_installed(monkeypatch
 def test_student_kernel_uses_the_same_backend_as_its_worker(monkeypatch, tmp_path):
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     only_installed(monkeypatch, "torch")
-    assert Sandbox(tmp_path, Settings())._environment(3, 4)["KERAS_BACKEND"] == "torch"
-    assert Sandbox(tmp_path, Settings(keras_backend="jax"))._environment(3, 4)["KERAS_BACKEND"] == "jax"
+    assert StudentProcess(tmp_path, Settings(), 0)._environment(3, 4)["KERAS_BACKEND"] == "torch"
+    assert StudentProcess(tmp_path, Settings(keras_backend="jax"), 0)._environment(3, 4)["KERAS_BACKEND"] == "jax"

@@ -2,7 +2,7 @@
 import pytest
 
 from autograder.engine import batch
-from autograder.engine.sandbox import SandboxUnavailable
+from autograder.sandbox.client import SandboxUnavailable
 from autograder.engine.settings import Settings
 from tests.conftest import ROOT
 

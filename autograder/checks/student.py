@@ -2,15 +2,22 @@
 
 ``LocalStudent`` calls functions in the current process (stock nbgrader runs
 hidden tests this way, inside the student's kernel). The grading engine
-passes a ``SandboxStudent`` (``autograder.engine.sandbox``) with the same
+passes a ``SandboxStudent`` (``autograder.sandbox.client``) with the same
 interface, whose calls cross into an isolated process. Either way a check
-gets plain data back, or a CheckFailure whose message the student reads.
+gets plain data back, or a CheckFailure whose message the student reads,
+and Keras models are rebuilt by the grader from the student's description
+(``keras_build``), so both graders train the same fresh model.
 """
+import copy
+import inspect
 import sys
 
+import numpy as np
+
+from autograder.checks import keras_build
 from autograder.checks.errors import CheckFailure, StudentError
-from autograder.kernel.calls import call_student
-from autograder.kernel.plain import NotPlain
+from autograder.kernel.fixtures import Fixture
+from autograder.kernel.plain import NotPlain, to_plain
 
 
 class Student:
@@ -27,8 +34,8 @@ class Student:
     def keras_model(self, name, *args, seed=0, compiled=True, **kwargs):
         """Call a builder that returns a compiled Keras model and return that model.
 
-        ``keras.utils.set_random_seed(seed)`` runs first where the builder runs,
-        so initial weights are the same every time a submission is graded.
+        The model is rebuilt by the grader from the builder's description, with
+        weights drawn from ``seed`` and a fresh optimizer (``keras_build``).
         ``compiled=False`` returns the architecture without the student's compile
         settings, for a check that trains it with a loss of its own (a student's
         hand-written loss cannot be loaded safely).
@@ -75,11 +82,10 @@ class LocalStudent(Student):
 
     def keras_model(self, name, *args, seed=0, compiled=True, **kwargs):
         keras = _keras()
-        keras.utils.set_random_seed(seed)
         model, _ = self._call(name, args, kwargs, keep=(keras.Model,))
         if not isinstance(model, keras.Model):
-            raise CheckFailure(f"`{name}` returned {type(model).__name__}; expected a keras.Model")
-        return model if compiled else keras.models.clone_model(model)
+            raise StudentError(f"`{name}` returned {type(model).__name__}; expected a keras.Model")
+        return keras_build.build(*keras_build.description(model), seed, f"`{name}`", compiled)
 
     def keras_fit(self, name, builder, *args, seed=0, **kwargs):
         model = self.keras_model(builder, seed=seed)
@@ -97,6 +103,47 @@ class LocalStudent(Student):
         if mutated:
             raise CheckFailure(describe_mutation(name, mutated))
         return result, raised
+
+
+def call_student(fn, args, kwargs, keep=(), copy_args=True):
+    """Call ``fn`` on private copies of its arguments in this process: ``(plain result, names of array
+    arguments changed in place, floating-point warnings raised)``.
+
+    Exceptions raised by ``fn`` propagate; ``NotPlain`` is raised for a result
+    that is not plain data. ``copy_args=False`` passes objects that cannot be
+    copied (a Keras model to train) as they are.
+    """
+    if copy_args:
+        args, kwargs = copy.deepcopy((tuple(args), dict(kwargs)))
+    given = [_build(a) for a in args], {k: _build(v) for k, v in kwargs.items()}
+    before = copy.deepcopy(given) if copy_args else given
+    errors = []
+    with np.errstate(over="call", divide="call", invalid="call", under="ignore", call=lambda kind, flag: errors.append(kind)):
+        plain = to_plain(fn(*given[0], **given[1]), "the return value", keep)
+    names = _parameter_names(fn, len(args))
+    mutated = [names[i] for i, (a, b) in enumerate(zip(before[0], given[0])) if _changed(a, b)]
+    mutated += [k for k in kwargs if _changed(before[1][k], given[1][k])]
+    return plain, mutated, [f"RuntimeWarning: {kind} encountered" for kind in sorted(set(errors))]
+
+
+def _build(value):
+    return value.build() if isinstance(value, Fixture) else value
+
+
+def _changed(before, after):
+    if isinstance(before, np.ndarray):
+        return not isinstance(after, np.ndarray) or before.shape != after.shape or before.tobytes() != after.tobytes()
+    if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
+        return len(before) != len(after) or any(_changed(a, b) for a, b in zip(before, after))
+    return False
+
+
+def _parameter_names(fn, count):
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(count)]
 
 
 def _keras():

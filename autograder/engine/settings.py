@@ -12,9 +12,16 @@ class Settings:
     workers: int = 0                  # parallel submissions; 0 = one per CPU core (or per GPU slot)
     cell_timeout: float = 120.0       # seconds for one student cell or one call of a student function
     submission_timeout: float = 900.0  # seconds for one whole submission
-    memory_mb: int = 4096             # address-space limit of the student's process
+    memory_mb: int = 4096             # memory of the whole sandbox (control group), and address space per process
     max_processes: int = 64           # processes and threads the student's code may have at once
+    scratch_mb: int = 512             # size of the sandbox's home and /tmp (tmpfs): its disk quota
     max_notebook_mb: float = 20.0     # larger notebooks are not graded
+    max_submission_mb: float = 50.0   # a submission folder's files, all together, read into the sandbox
+    max_submission_files: int = 500   # files and folders of a submission folder
+    max_reply_mb: float = 64.0        # largest message the sandbox may send the grader
+    max_output_kb: float = 64.0       # output kept per cell (the rest is cut)
+    cgroups: str = "auto"             # "auto": per-sandbox limits where the host allows; "required"; "off"
+    training_timeout: float = 300.0   # seconds for one grader-side training (and the submission's time bounds it)
     sandbox: str = "bwrap"            # "bwrap": isolated (refuses to run without it); "none": no isolation
     sandbox_uid_base: int = 42000     # worker k runs student code as uid base + k (when started as root)
     gpus: str = "auto"                # "auto", "none", or comma-separated GPU indices
@@ -40,6 +47,8 @@ class Settings:
         settings = cls(**values)
         if settings.sandbox not in ("bwrap", "none"):
             raise ValueError(f"c.Autograder.sandbox must be 'bwrap' or 'none', not {settings.sandbox!r}")
+        if settings.cgroups not in ("auto", "required", "off"):
+            raise ValueError(f"c.Autograder.cgroups must be 'auto', 'required' or 'off', not {settings.cgroups!r}")
         if settings.keras_backend not in ("auto", *KERAS_BACKENDS):
             raise ValueError(f"c.Autograder.keras_backend must be 'auto' or one of {', '.join(KERAS_BACKENDS)}, "
                              f"not {settings.keras_backend!r}")
