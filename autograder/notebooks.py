@@ -20,12 +20,14 @@ def read(path):
 
 
 def nbgrader_meta(cell):
-    meta = cell.get("metadata", {}).get("nbgrader", {})
+    metadata = cell.get("metadata")
+    meta = metadata.get("nbgrader", {}) if isinstance(metadata, dict) else {}
     return meta if isinstance(meta, dict) else {}
 
 
 def grade_id(cell):
-    return nbgrader_meta(cell).get("grade_id")
+    gid = nbgrader_meta(cell).get("grade_id")
+    return gid if isinstance(gid, str) else None
 
 
 def is_answer(cell):
@@ -38,7 +40,9 @@ def is_graded_test(cell):
 
 
 def is_demo(cell):
-    return "demo" in cell.get("metadata", {}).get("tags", [])
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags", []) if isinstance(metadata, dict) else []
+    return isinstance(tags, list) and "demo" in tags
 
 
 def points(cell):
@@ -53,6 +57,37 @@ def graded_cells(nb):
 def reference_answer(cell):
     """An answer cell's source with the solution markers removed (the reference solution)."""
     return SOLUTION_BLOCK.sub(lambda m: m.group(1), cell.source)
+
+
+def sanitize(nb):
+    """A student's notebook with every cell in the form the grader reads: ``(notebook, notes)``.
+
+    A cell that is not a code, markdown or raw cell with text source is left
+    out; grading metadata of the wrong types is dropped. Each change is
+    noted for the student (and flags the submission).
+    """
+    cells, notes = [], []
+    raw = nb.get("cells") if isinstance(nb, dict) else None
+    for number, cell in enumerate(raw if isinstance(raw, list) else [], start=1):
+        kind = cell.get("cell_type") if isinstance(cell, dict) else None
+        source = cell.get("source", "") if isinstance(cell, dict) else None
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            source = "".join(source)
+        if kind not in ("code", "markdown", "raw") or not isinstance(source, str):
+            notes.append(f"your cell {number} is malformed (not a code, markdown or raw cell with text); it was left out")
+            continue
+        metadata = cell.get("metadata")
+        metadata = dict(metadata) if isinstance(metadata, dict) else {}
+        meta = metadata.get("nbgrader")
+        if meta is not None and (not isinstance(meta, dict) or not isinstance(meta.get("grade_id", ""), str)):
+            notes.append(f"your cell {number} carries grading metadata of the wrong types; it was ignored")
+            metadata.pop("nbgrader")
+        if not isinstance(metadata.get("tags", []), list):
+            metadata.pop("tags")
+        make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+                "raw": nbformat.v4.new_raw_cell}[kind]
+        cells.append(make(source=source, metadata=metadata))
+    return nbformat.v4.new_notebook(cells=cells), notes
 
 
 def notebooks_of(assignment_dir):

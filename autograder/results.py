@@ -73,6 +73,8 @@ class SubmissionResult:
     notebooks: list
     seconds: float = 0.0
     fingerprint: str = ""
+    problems: list = dataclasses.field(default_factory=list)  # notes about the submission folder (refused files)
+    error: str = ""  # a grader error: the submission has no grade, and the next run grades it again
 
     @property
     def score(self):
@@ -89,7 +91,12 @@ class SubmissionResult:
     @property
     def flagged(self):
         """Needs a human look: the notebook was tampered with, could not be graded, or a check broke."""
-        return bool(self.grader_errors) or any(nb.problems or nb.error for nb in self.notebooks)
+        return bool(self.grader_errors or self.problems or self.error) or any(nb.problems or nb.error for nb in self.notebooks)
+
+    @property
+    def reusable(self):
+        """Whether a later run may keep this result instead of grading again (not after a grader fault)."""
+        return not self.error and not self.grader_errors
 
     def to_json(self):
         return dataclasses.asdict(self)

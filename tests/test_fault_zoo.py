@@ -91,7 +91,7 @@ def graded(tmp_path_factory):
         "memory-bomb": relu_cell("hog = [0] * (10 ** 10)"),
         "fork-bomb": relu_cell("import os\nwhile True:\n    os.fork()"),
         "os-exit": relu_cell("import os\nos._exit(3)"),
-        "segfault": relu_cell("import ctypes\nctypes.string_at(0)"),
+        "segfault": relu_cell("import faulthandler\nfaulthandler._sigsegv()"),
         "output-flood": relu_cell("print('\\n'.join(map(str, range(10 ** 7))))\nimport os\nos.write(1, b'y\\n' * 10 ** 7)"),
         "deletes-files": relu_cell("import os\nfor f in os.listdir('.'):\n    os.remove(f) if os.path.isfile(f) else None\n"
                                    "open('neuron.ipynb', 'w').write('garbage')"),

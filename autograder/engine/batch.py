@@ -6,6 +6,13 @@ and writes the result as JSON next to the autograded notebooks before the
 parent hears of it, so an interrupted run loses nothing: the next run skips
 every submission whose fingerprint (files, seed, notebooks, checks) is
 unchanged, unless forced. Only the parent writes the gradebook.
+
+Anything that goes wrong while grading or recording one submission is that
+submission's outcome alone: it is reported as a grader error (in the table,
+its ``autograder.json``, the report and the exit code), every other
+submission is graded and recorded, and the next run grades it again.
+A run killed outright leaves scratch folders and control groups behind; the
+next run removes those of every run that no longer holds its uid lease.
 """
 import hashlib
 import json
@@ -14,6 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
+import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -23,20 +31,23 @@ import nbformat
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from autograder.engine import devices, uids
-from autograder.engine.grade import grade_submission
-from autograder.results import SubmissionResult
-from autograder.engine.sandbox import SandboxUnavailable, bwrap_usable
+from autograder.engine import submission as folder_io
+from autograder.engine.grade import grade_submission, scored_zero
 from autograder.engine.settings import Settings
 from autograder.hidden import ASSIGNMENTS
+from autograder.results import SubmissionResult
+from autograder.sandbox import cgroups
+from autograder.sandbox.client import SandboxUnavailable
+from autograder.sandbox.process import bwrap_usable
 
 RESULT_FILE = "autograder.json"
+SCRATCH = Path(tempfile.gettempdir()) / "autograder-runs"
 
 
 @dataclass
 class Job:
     assignment: str
     student: str
-    submission_dir: Path
     result_path: Path
     fingerprint: str
 
@@ -65,23 +76,34 @@ def discover(course_root, assignment, results_root, settings, students=None):
     if not submitted.is_dir():
         raise FileNotFoundError(f"no submitted/ folder in {course_root}: collect submissions first (nbgrader collect)")
     course_hash = _course_hash(course_root, assignment, settings)
+    limits = folder_io.Limits.from_settings(settings)
     jobs = []
-    for folder in sorted(submitted.glob(f"*/{assignment}")):
-        student = folder.parent.name
+    for student in sorted(os.listdir(submitted)):
         if students and student not in students:
             continue
-        result_path = Path(results_root) / student / assignment / RESULT_FILE
-        jobs.append(Job(assignment, student, folder, result_path, _fingerprint(folder, course_hash)))
+        try:
+            folder = folder_io.open_folder(course_root, "submitted", student, assignment)
+        except OSError:
+            if not (submitted / student / assignment).is_symlink():
+                continue  # this student submitted nothing for this assignment
+            fingerprint = hashlib.sha256(f"{course_hash}|a symbolic link".encode()).hexdigest()
+        else:
+            try:
+                fingerprint = folder_io.fingerprint(folder, folder_io.scan(folder, limits), course_hash)
+            finally:
+                os.close(folder)
+        jobs.append(Job(assignment, student, Path(results_root) / student / assignment / RESULT_FILE, fingerprint))
     return jobs
 
 
 def previous_result(job):
-    """The stored result of an earlier run with the same fingerprint, or None."""
+    """The stored result of an earlier run with the same fingerprint, or None (also after a grader error)."""
     try:
         data = json.loads(job.result_path.read_text())
-    except (OSError, ValueError):
+        result = SubmissionResult.from_json(data)
+    except (OSError, ValueError, TypeError, KeyError):
         return None
-    return SubmissionResult.from_json(data) if data.get("fingerprint") == job.fingerprint else None
+    return result if result.fingerprint == job.fingerprint and result.reusable else None
 
 
 def grade_all(course_root, assignments, settings, results_root, *, force=False, students=None,
@@ -102,26 +124,93 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
     cache = os.environ.get("AUTOGRADER_TRAINING_CACHE") or str(Path(results_root).resolve() / ".training-cache")
     for env in envs:
         env["AUTOGRADER_TRAINING_CACHE"] = cache  # identical models train once (see checks/training_cache.py)
+        if force:
+            env["AUTOGRADER_TRAINING_CACHE_REFRESH"] = "1"  # --force trains again instead of trusting stored results
     if not todo:
         return outcome
     if settings.sandbox == "bwrap" and not bwrap_usable():
         raise SandboxUnavailable(
             "bubblewrap (bwrap) is missing or cannot create namespaces here: install it (apt-get install bubblewrap) "
             "and allow user namespaces, or set c.Autograder.sandbox = 'none' for a trusted local run (no isolation)")
+    layout = _control_groups(settings)
 
     with _progress(show_progress) as progress, uids.leased(settings) as run_settings:
+        run = f"run-{(run_settings.sandbox_uid_base - settings.sandbox_uid_base) // uids.BLOCK}"
+        _remove_leftovers(run, layout, settings)
         task = progress.add_task(f"grading {', '.join(assignments)} ({workers} workers)", total=len(todo))
         pool = WorkerPool(workers, envs, Path(results_root) / ".logs")
-        for job, data, error in pool.run(todo, course_root, run_settings):
+        for job, data, error in pool.run(todo, course_root, run_settings, layout, run):
+            if isinstance(error, WorkerDied):  # the submission's fault: zero, flagged, with the reason
+                data, error = _store(job, scored_zero(course_root, job.assignment, job.student, str(error))), None
+            result = None if error else _result_or_error(data)
+            if result is not None and on_result:
+                try:
+                    on_result(result)
+                except Exception as err:  # noqa: BLE001 - recording one submission must not stop the run
+                    error = f"grader error while recording: {type(err).__name__}: {str(err)[:300]}"
+            if result is None and not error:
+                error = (data or {}).get("error") or "grader error: the worker returned no result"
             if error:
                 outcome.failures[(job.assignment, job.student)] = error
+                _store_error(job, error)
             else:
-                result = SubmissionResult.from_json(data)
                 outcome.graded.append(result)
-                if on_result:
-                    on_result(result)
             progress.advance(task)
+        shutil.rmtree(SCRATCH / run, ignore_errors=True)
     return outcome
+
+
+def _result_or_error(data):
+    """The SubmissionResult a worker sent, or None when it reports a grader error."""
+    try:
+        result = SubmissionResult.from_json(data)
+    except (TypeError, KeyError, ValueError):
+        return None
+    return None if result.error else result
+
+
+def _store_error(job, error):
+    """Write the grader error into the submission's ``autograder.json`` (the next run grades it again)."""
+    _store(job, SubmissionResult(job.assignment, job.student, [], error=error))
+
+
+def _store(job, result):
+    """Write a result (with the job's fingerprint) as the submission's ``autograder.json``; return its data."""
+    result.fingerprint = job.fingerprint
+    data = result.to_json()
+    job.result_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = job.result_path.with_suffix(".partial")
+    partial.write_text(json.dumps(data, indent=1))
+    partial.replace(job.result_path)
+    return data
+
+
+def _control_groups(settings):
+    """The control-group layout sandboxes are limited with, or None (said once, on stderr)."""
+    if settings.cgroups == "off":
+        return None
+    layout, why = cgroups.detect()
+    if layout is None:
+        message = (f"autograder: no control groups ({why}); memory is limited per process (RLIMIT_AS) and "
+                   "processes per uid (RLIMIT_NPROC), not per sandbox")
+        if settings.cgroups == "required":
+            raise SandboxUnavailable(message + "; c.Autograder.cgroups = 'required' refuses to grade like this")
+        print(message, file=sys.stderr)
+    return layout
+
+
+def _remove_leftovers(run, layout, settings):
+    """Scratch folders and control groups of runs that ended without cleaning up (killed with SIGKILL)."""
+    def live(name):
+        block = name.removeprefix("run-")
+        return name == run or (block.isdigit() and uids.held(int(block)))
+
+    SCRATCH.mkdir(mode=0o755, exist_ok=True)
+    for folder in SCRATCH.glob("run-*"):
+        if folder.name == run or not live(folder.name):
+            shutil.rmtree(folder, ignore_errors=True)
+    if layout is not None:
+        cgroups.remove_stale(layout, "run-", live)
 
 
 class WorkerPool:
@@ -145,12 +234,12 @@ class WorkerPool:
         return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                    initargs=(slots, self.envs, self.log_dir))
 
-    def run(self, jobs, course_root, settings):
-        """Yield ``(job, result data, error)`` for every job as it finishes."""
+    def run(self, jobs, course_root, settings, *extra):
+        """Yield ``(job, result data, error)`` for every job as it finishes; ``extra`` goes to the task."""
         queue, careful = list(jobs), False
         while queue:
             executor = self._executor(1 if careful else self.workers)
-            futures = {executor.submit(self.task, str(course_root), job, settings): job
+            futures = {executor.submit(self.task, str(course_root), job, settings, *extra): job
                        for job in (queue[:1] if careful else queue)}
             broken = False
             try:
@@ -161,17 +250,36 @@ class WorkerPool:
                     except BrokenProcessPool:
                         broken = True
                         continue
-                    except SandboxUnavailable as err:
-                        error = f"the sandbox could not start: {err}"
+                    except Exception as err:  # noqa: BLE001 - the task itself failed: this job's outcome only
+                        error = f"grader error: {type(err).__name__}: {str(err)[:300]}"
                     queue.remove(job)
                     yield job, data, error
             finally:
-                executor.shutdown(wait=not sys.exc_info()[0], cancel_futures=True)
+                _shut_down(executor)
             if broken and careful:
-                yield queue.pop(0), None, "the grading worker died while grading this submission (out of memory?)"
+                yield queue.pop(0), None, WorkerDied()
                 careful = False  # culprit found: back to full speed
             else:
                 careful = careful or broken
+
+
+class WorkerDied(Exception):
+    """Grading this submission killed the grading worker process, twice (the second time alone)."""
+
+    def __str__(self):
+        return ("grading this submission killed the grader's worker process twice (out of memory?); it scores "
+                "zero and is flagged for review")
+
+
+def _shut_down(executor):
+    """Stop the pool's workers and wait for them, so none is left behind as a zombie."""
+    processes = list((executor._processes or {}).values())  # noqa: SLF001 - the executor does not join a broken pool's
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def grade_notebooks(course_root, assignment, submissions, workdir, seed=2026, settings=None):
@@ -204,30 +312,24 @@ def _start_worker(slots, envs, log_dir):
     os.dup2(log, 2)
 
 
-def _grade_job(course_root, job, settings):
-    workdir = Path(tempfile.mkdtemp(prefix=f"autograder-{_SLOT}-"))
+def _grade_job(course_root, job, settings, layout=None, run="run"):
+    """Grade one submission and store its result; any exception becomes that submission's grader error."""
+    (SCRATCH / run).mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=f"slot{_SLOT}-", dir=SCRATCH / run))
     try:
-        result = grade_submission(course_root, job.assignment, job.student, job.submission_dir, settings, workdir, _SLOT)
+        result = grade_submission(course_root, job.assignment, job.student, settings, workdir, _SLOT, layout, run)
+    except SandboxUnavailable as err:
+        result = SubmissionResult(job.assignment, job.student, [], error=f"grader error: the sandbox could not start: {err}")
+    except Exception as err:  # noqa: BLE001 - a fault of the grader's while grading this one submission
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        result = SubmissionResult(job.assignment, job.student, [], error=(
+            f"grader error: {type(err).__name__}: {str(err)[:300]} (at {Path(where.filename).name}:{where.lineno})"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    result.fingerprint = job.fingerprint
-    data = result.to_json()
-    job.result_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = job.result_path.with_suffix(".partial")
-    partial.write_text(json.dumps(data, indent=1))
-    partial.replace(job.result_path)
-    return data
+    return _store(job, result)
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _fingerprint(folder, course_hash):
-    digest = hashlib.sha256(course_hash.encode())
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
 def _course_hash(course_root, assignment, settings):
     """What a grade depends on besides the submission: source notebooks, hidden checks, seed, profile."""
     digest = hashlib.sha256(f"{settings.seed}|{settings.profile}".encode())

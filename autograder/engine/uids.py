@@ -37,3 +37,18 @@ def leased(settings):
         return
     raise RuntimeError(f"{BLOCKS} grading runs already hold every sandbox uid block on this host "
                        f"(lock files in {LOCKS}); wait for one to finish")
+
+
+def held(block):
+    """Whether a live run holds ``block`` (its lock file is locked)."""
+    try:
+        fd = os.open(LOCKS / f"{block}.lock", os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
