@@ -40,6 +40,7 @@ by ``AUTOGRADER_PROFILE=cpu|gpu|auto`` (default ``auto``: ``gpu`` when the
 current Keras backend sees a GPU).
 """
 import contextlib
+import contextvars
 import functools
 import importlib
 import json
@@ -48,6 +49,7 @@ import math
 import os
 import re
 import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,26 +174,123 @@ def quiet():
                 lg.setLevel(level)
 
 
-# The grader trains students' models in its own process: a model far beyond what any exercise
-# needs would take the grader's time and memory, so it is refused before training starts.
+# The grader trains students' models in its own process, so every training is bounded before it
+# starts (parameters, compute, activation memory) and while it runs (time). The limits are far
+# above what any exercise needs: they stop a model built to take the grader's time and memory.
 MAX_PARAMS = {"cpu": 5_000_000, "gpu": 50_000_000}
+MAX_TRAINING_TFLOP = {"cpu": 2.0, "gpu": 200.0}
+MAX_TRAINING_MEMORY_MB = {"cpu": 2048, "gpu": 16384}
+
+_LIMITS = contextvars.ContextVar("training_limits", default=None)  # (end, seconds per training)
+_TRACE = contextvars.ContextVar("training_trace", default=None)    # what this check's trainings reported
+
+
+class TrainingTimeout(Exception):
+    """A training ran past its time (the callback below raises it between batches)."""
+
+
+@contextlib.contextmanager
+def limits(end, seconds):
+    """Trainings started inside take at most ``seconds`` each and end by ``end`` (a ``time.monotonic()``
+    value: the submission's deadline)."""
+    token = _LIMITS.set((float(end), float(seconds)))
+    try:
+        yield
+    finally:
+        _LIMITS.reset(token)
+
+
+@contextlib.contextmanager
+def recording():
+    """Collect the details a check's trainings report (score, threshold, budget, learning curve): yields
+    a list that ends with the details of the check's last comparison with a threshold."""
+    trace = []
+    token = _TRACE.set(trace)
+    try:
+        yield trace
+    finally:
+        _TRACE.reset(token)
+
+
+def course_seeded(check):
+    """Mark a training check: its data and initial weights come from the course's seed, not the
+    student's, so the same model scores the same for everyone (its held-out data never enters the
+    sandbox, so nothing about it can leak through one student's feedback)."""
+    check.course_seeded = True
+    return check
 
 
 def fit(model, x, y, epochs, batch_size, seed, **kwargs):
-    """``model.fit`` seeded and silent; a failure becomes a CheckFailure the student can read."""
+    """``model.fit`` seeded, silent and bounded; a failure becomes a CheckFailure the student can read."""
     import keras
 
+    from autograder.checks import keras_build
+
     keras.utils.set_random_seed(int(seed))
-    limit, count = MAX_PARAMS[profile()], _count_params(model, x)
-    if count > limit:
+    prof, what = profile(), "your model"
+    count = _count_params(model, x)
+    if count > MAX_PARAMS[prof]:
         raise CheckFailure(f"your model has {count:,} parameters; the grader trains models of at most "
-                           f"{limit:,} ({profile()} profile): no exercise needs more")
+                           f"{MAX_PARAMS[prof]:,} ({prof} profile): no exercise needs more")
+    keras_build.check_trainable(model, what)
+    keras_build.check_learning_rate(model, what)
+    _check_cost(model, len(x) * int(epochs), int(batch_size), prof)
     try:
         with quiet():
-            return model.fit(np.asarray(x, np.float32), np.asarray(y, np.float32), epochs=int(epochs),
-                             batch_size=int(batch_size), verbose=0, shuffle=True, **kwargs)
+            history = model.fit(np.asarray(x, np.float32), np.asarray(y, np.float32), epochs=int(epochs),
+                                batch_size=int(batch_size), verbose=0, shuffle=True, callbacks=_time_limit(), **kwargs)
+    except TrainingTimeout as timeout:
+        raise CheckFailure(str(timeout)) from None
     except Exception as err:  # whatever the student's model raises while training
         raise CheckFailure(f"training your model on the hidden data failed: {type(err).__name__}: {_gist(err)}") from None
+    report(curve={k: [float(v) for v in values] for k, values in history.history.items()})
+    return history
+
+
+def _check_cost(model, samples, batch_size, prof):
+    """Refuse, before training, a model whose compute or activation memory is far beyond the exercises'."""
+    from autograder.checks.keras_build import estimate_cost
+
+    macs, values = estimate_cost(model)
+    tflop = 6.0 * macs * samples / 1e12  # forward and backward: about three times the forward pass's 2 flops per MAC
+    memory_mb = (4 * values * batch_size * 3 + 16 * int(model.count_params())) / (1 << 20)
+    if tflop > MAX_TRAINING_TFLOP[prof]:
+        raise CheckFailure(f"training your model on the grader's budget would take about {tflop:,.1f} TFLOP, over "
+                           f"the grader's {MAX_TRAINING_TFLOP[prof]:g} ({prof} profile; {macs:,} multiply-adds per "
+                           "sample): no exercise needs a model that large; use fewer or smaller layers")
+    if memory_mb > MAX_TRAINING_MEMORY_MB[prof]:
+        raise CheckFailure(f"training your model would need about {memory_mb:,.0f} MB for its activations and weights, "
+                           f"over the grader's {MAX_TRAINING_MEMORY_MB[prof]:,} MB ({prof} profile; {values:,} values per "
+                           "sample): no exercise needs layers that large (e.g. a big UpSampling)")
+
+
+def _time_limit():
+    """A callback that ends a training (or prediction) past its time, between batches."""
+    import keras
+
+    bounds = _LIMITS.get()
+    if bounds is None:
+        return []
+    end_of_submission, seconds = bounds
+    end = min(time.monotonic() + seconds, end_of_submission)
+    why = (f"training your model took over {seconds:g} s (training_timeout)" if end < end_of_submission
+           else "the submission used up its time limit (submission_timeout) while the grader trained your model")
+
+    class TimeLimit(keras.callbacks.Callback):
+        def _check(self, *_):
+            if time.monotonic() > end:
+                raise TrainingTimeout(why)
+
+        on_train_batch_end = on_predict_batch_end = on_test_batch_end = _check
+
+    return [TimeLimit()]
+
+
+def report(**details):
+    """Add to what the current check's trainings report (see ``recording``)."""
+    trace = _TRACE.get()
+    if trace is not None:
+        trace.append(details)
 
 
 def _count_params(model, x):
@@ -207,10 +306,13 @@ def _count_params(model, x):
 
 
 def predict(model, x, batch_size=1024):
-    """``model.predict`` silent, as float64; a failure becomes a CheckFailure."""
+    """``model.predict`` silent, bounded like ``fit``, as float64; a failure becomes a CheckFailure."""
     try:
         with quiet():
-            return np.asarray(model.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0), np.float64)
+            return np.asarray(model.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0,
+                                            callbacks=_time_limit()), np.float64)
+    except TrainingTimeout as timeout:
+        raise CheckFailure(str(timeout)) from None
     except Exception as err:
         raise CheckFailure(f"predicting with your model failed: {type(err).__name__}: {_gist(err)}") from None
 
@@ -261,9 +363,16 @@ def _check(score, assignment, key, what, expect_metric):
         raise ValueError(f"{assignment}/{key} is scored by {item.metric}: use the other check")
     rec = record(assignment, key)
     limit = float(rec["threshold"])
-    if passes(score, limit, item.metric):
-        return
     spent = budget(assignment, key)
+    trace = _TRACE.get() or []
+    curves = [entry["curve"] for entry in trace if "curve" in entry]
+    details = {"metric": item.metric, "score": float(score), "threshold": limit,
+               "higher_is_better": HIGHER_IS_BETTER[item.metric], "budget": spent, "profile": profile()}
+    if curves:
+        details["curve"] = curves[-1]
+    report(details=details)
+    if passes(score, limit, item.metric):
+        return details
     after = f" after {spent['epochs']} epochs" if "epochs" in spent else ""
     on = f" on {spent['n_test']:,} hidden samples" if "n_test" in spent else " on hidden data"
     bound = "at least" if HIGHER_IS_BETTER[item.metric] else "at most"
@@ -271,17 +380,19 @@ def _check(score, assignment, key, what, expect_metric):
         ref = f"the reference reaches {rec['mean']:.3f} ± {rec['std']:.3f} over {len(rec['scores'])} seeds"
     else:
         ref = f"reported figure: {rec.get('source', 'not calibrated here')}"
-    raise CheckFailure(f"{what}: {_LABELS[item.metric]} {score:.3f}{after}{on}; {bound} {limit:.3f} is required ({ref})")
+    raise CheckFailure(f"{what}: {_LABELS[item.metric]} {score:.3f}{after}{on}; {bound} {limit:.3f} is required ({ref})",
+                       details)
 
 
 def check_min_score(score, assignment, key, what):
-    """Fail unless ``score`` (an accuracy) reaches the calibrated threshold of ``assignment``/``key``."""
-    _check(score, assignment, key, what, True)
+    """Fail unless ``score`` (an accuracy) reaches the calibrated threshold of ``assignment``/``key``;
+    return the details for the feedback (score, threshold, budget, the grader's learning curve)."""
+    return _check(score, assignment, key, what, True)
 
 
 def check_max_error(score, assignment, key, what):
     """Fail unless ``score`` (an error such as MSE) stays at or below the calibrated threshold."""
-    _check(score, assignment, key, what, False)
+    return _check(score, assignment, key, what, False)
 
 
 def _gist(err):

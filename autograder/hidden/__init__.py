@@ -21,6 +21,7 @@ import time
 import zlib
 import numpy as np
 
+from autograder.checks import training
 from autograder.checks.errors import CheckFailure, StudentError
 from autograder.checks.student import LocalStudent
 from autograder.results import FAILED, GRADER_ERROR, PASSED, STUDENT_ERROR, CheckResult, point_shares
@@ -48,10 +49,12 @@ def checks_for(assignment):
     return importlib.import_module(f"{__name__}.{ASSIGNMENTS[assignment]}").CHECKS
 
 
-def check_rng(seed, assignment, grade_id, check_name):
-    """The generator one check draws its hidden inputs from: fixed by the run's seed, independent of order."""
-    words = [seed] + [zlib.crc32(s.encode()) for s in (assignment, grade_id, check_name)]
-    return np.random.default_rng(words)
+def check_rng(seed, assignment, grade_id, check_name, student=None):
+    """The generator one check draws its hidden inputs from: fixed by the course's seed and the student,
+    independent of the order checks run in. Hidden inputs differ per student, so inputs one student's
+    feedback reveals hold for nobody else; the same submission and seed always get the same grade."""
+    names = (assignment, grade_id, check_name) + (() if student is None else (student,))
+    return np.random.default_rng([seed] + [zlib.crc32(s.encode()) for s in names])
 
 
 def check_name(check):
@@ -63,19 +66,24 @@ def describe(check):
     return (check.__doc__ or check.__name__).strip().splitlines()[0]
 
 
-def run_check(check, student, assignment, grade_id, seed, points=0.0):
-    """Run one check (worth ``points``) and return its CheckResult.
+def run_check(check, student, assignment, grade_id, seed, points=0.0, student_id=None):
+    """Run one check (worth ``points``) for ``student_id`` and return its CheckResult.
 
     A check may return a dict of details (plain data) for the feedback; a
-    CheckFailure may carry them too.
+    CheckFailure may carry them too. A check marked ``course_seeded`` (a
+    training: its held-out data never enters the sandbox) draws from the
+    course's seed alone, so the same model gets the same score for everyone.
     """
     name = check_name(check)
     start = time.perf_counter()
     details = {}
+    per_student = None if getattr(check, "course_seeded", False) else student_id
     try:
-        returned = check(student, check_rng(seed, assignment, grade_id, name))
+        with training.recording() as reported:
+            returned = check(student, check_rng(seed, assignment, grade_id, name, per_student))
         status, message = PASSED, ""
-        details = returned if isinstance(returned, dict) else {}
+        compared = [entry["details"] for entry in reported if "details" in entry]
+        details = returned if isinstance(returned, dict) else compared[-1] if compared else {}
     except StudentError as failure:
         status, message, details = STUDENT_ERROR, str(failure), failure.details
     except CheckFailure as failure:
