@@ -2,9 +2,15 @@
 
 The grader trains on seeded subsets of the Fashion-MNIST training split and
 tests on seeded subsets of its test split, which the notebook never trains on.
-``train`` is probed twice: on real data (it must validate and the model must
-score) and with deliberately mislabelled validation data, whose loss rises
-from the first epoch, so that early stopping has to end the run.
+``train`` (the student's own training code, run in their sandbox on a model
+the grader built) is judged only by what the grader measures on the models
+it returns, never by the History it reports: on real data the model must
+score on hidden test images; for early stopping it trains twice, once with
+validation labels shuffled (the validation loss rises from the first epoch:
+training must end soon, so the model fits its training data little more than
+six epochs of batches of 32 do) and once with real ones (the loss keeps
+falling for many epochs: training must go on, so the model fits its
+training data much better than the first one).
 """
 import keras
 import numpy as np
@@ -13,12 +19,16 @@ from assignments import datasets
 from autograder.checks import CheckFailure, as_array, check_close, check_shape
 from autograder.checks import keras_models as km
 from autograder.checks.training import (
-    Training, budget, check_min_score, fit_and_score, predict, score_predictions, seed_from,
+    Training, budget, check_min_score, course_seeded, fit, fit_and_score, predict, score_predictions, seed_from,
 )
+from autograder.checks.training_cache import memoized_training
 
 A = "07_fashion_mnist"
 L = keras.layers
-MAX_PATIENCE = 5
+STOP_PROBE = {"n_train": 512, "n_val": 256}
+SIX_EPOCHS = {"epochs": 6, "batch_size": 32}
+MIN_FIT_RATIO = 0.5      # rising validation loss: training loss at least this share of six epochs' (batches of 32)
+MAX_REACTION_RATIO = 0.7  # falling validation loss: training loss at most this share of the rising case's
 
 # Reference solutions (the TensorFlow tutorial's classifier, seed 004's training process).
 
@@ -71,18 +81,32 @@ def score_build_model(student, seed, b):
 
 
 def score_train(student, seed, b):
-    """Test accuracy after the student's train(build_model(), ...) on hidden subsets; fails without val_loss."""
+    """Test accuracy of the model the student's train returns (the grader's fresh build_model, hidden subsets).
+    The History must be returned, as the course asks, but nothing is read from it."""
     x, y, x_val, y_val, x_test, y_test = fashion_subsets(seed, b["n_train"], b["n_val"], b["n_test"])
     history, model = student.keras_fit("train", "build_model", x, y, x_val, y_val, seed=seed)
-    _check_history(history)
+    if not isinstance(history, dict) or "val_loss" not in history:
+        kind = f"a dict with {sorted(history)}" if isinstance(history, dict) else type(history).__name__
+        raise CheckFailure(f"train: expected it to return the History of a fit with validation_data=(x_val, y_val), "
+                           f"got {kind}")
     return score_predictions(predict(model, x_test), y_test, "accuracy")
 
 
-def _check_history(history):
-    if not isinstance(history, dict) or not history.get("val_loss"):
-        keys = sorted(history) if isinstance(history, dict) else type(history).__name__
-        raise CheckFailure(f"train: expected the History of a fit with validation_data=(x_val, y_val) "
-                           f"(with a 'val_loss' entry), got {keys}")
+def training_loss(model, x, y):
+    """The categorical cross-entropy of a model on data the grader holds, computed by the grader."""
+    p = np.clip(predict(model, x), 1e-7, 1.0)
+    return float(-np.log((p * y).sum(axis=1)).mean())
+
+
+def six_epochs_loss(student, seed, x, y):
+    """Training loss of the grader's own training of the fresh build_model: six epochs, batches of 32."""
+    model = student.keras_model("build_model", seed=seed)
+
+    def run():
+        fit(model, x, y, SIX_EPOCHS["epochs"], SIX_EPOCHS["batch_size"], seed)
+        return training_loss(model, x, y)
+
+    return memoized_training(model, [x, y], run, check="six-epochs", seed=int(seed), **SIX_EPOCHS)
 
 
 CPU = {"n_train": 5000, "n_test": 2000, "epochs": 3, "batch_size": 32}
@@ -178,6 +202,7 @@ def check_build_model_structure(student, rng):
     km.check_loss(model, "categorical_crossentropy", "build_model() (preprocess gives one-hot labels)")
 
 
+@course_seeded
 def check_build_model_learns(student, rng):
     """build_model classifies hidden Fashion-MNIST test images after the grader trains it"""
     key = "build_model"
@@ -185,30 +210,35 @@ def check_build_model_learns(student, rng):
     check_min_score(score, A, key, "build_model, trained by the grader on Fashion-MNIST")
 
 
+@course_seeded
 def check_train_scores(student, rng):
     """train fits on the training data, validates on (x_val, y_val), and the trained model classifies hidden test images"""
     score = TRAINING["train"].score(student, seed_from(rng), budget(A, "train"))
     check_min_score(score, A, "train", "build_model trained by your train()")
 
 
+@course_seeded
 def check_train_stops_early(student, rng):
-    """train stops early: with validation labels that make val_loss rise, it stops at most 5 epochs after the best epoch"""
+    """train stops early on the validation loss: measured by the grader on the models it returns, with validation data that gets worse from the first epoch and with validation data that keeps improving"""
     seed = seed_from(rng)
-    x, y, x_val, y_val, _, _ = fashion_subsets(seed, 1000, 500, 0)
-    wrong = np.random.default_rng(seed).permutation(y_val)
-    history, _ = student.keras_fit("train", "build_model", x, y, x_val, wrong, seed=seed)
-    _check_history(history)
-    val_loss = np.asarray(history["val_loss"], dtype=np.float64)
-    best = int(val_loss.argmin()) + 1
-    if val_loss.min() < 1.5:
-        raise CheckFailure(f"train: the validation loss fell to {val_loss.min():.2f} although the grader's validation labels "
-                           "were shuffled (it cannot fall much below 2.3); validate on (x_val, y_val), not on a split "
-                           "of the training data")
-    if len(val_loss) - best > MAX_PATIENCE or len(val_loss) < 2:
-        raise CheckFailure(f"train: with validation labels that make val_loss rise, training ran {len(val_loss)} epochs, "
-                           f"{len(val_loss) - best} after the best val_loss (epoch {best}); use "
-                           f"keras.callbacks.EarlyStopping(monitor='val_loss', patience=...) with patience at most "
-                           f"{MAX_PATIENCE} and enough epochs for it to act")
+    x, y, x_val, y_val, _, _ = fashion_subsets(seed, STOP_PROBE["n_train"], STOP_PROBE["n_val"], 0)
+    shuffled = np.random.default_rng(seed).permutation(y_val)
+    _, rising = student.keras_fit("train", "build_model", x, y, x_val, shuffled, seed=seed)
+    _, falling = student.keras_fit("train", "build_model", x, y, x_val, y_val, seed=seed)
+    loss_rising, loss_falling = training_loss(rising, x, y), training_loss(falling, x, y)
+    six = six_epochs_loss(student, seed, x, y)
+    if loss_rising < MIN_FIT_RATIO * six:
+        raise CheckFailure(
+            f"train: with validation labels that make val_loss rise from the first epoch, the model your train returns "
+            f"fits its {len(x)} training images far more closely (loss {loss_rising:.3f}) than six epochs of batches of 32 "
+            f"do ({six:.3f}): it kept training. Use keras.callbacks.EarlyStopping(monitor='val_loss', patience=...) with "
+            "patience at most 5 (or restore_best_weights=True), on validation_data=(x_val, y_val)")
+    if loss_falling > MAX_REACTION_RATIO * loss_rising:
+        raise CheckFailure(
+            f"train: with validation data that keeps improving, the model your train returns fits its training images "
+            f"no better (loss {loss_falling:.3f}) than with validation data that gets worse ({loss_rising:.3f}): "
+            "training does not follow the validation loss. Validate on (x_val, y_val), not on a split of the training "
+            "data, stop on val_loss, and give EarlyStopping enough epochs to act")
 
 
 CHECKS = {
