@@ -45,9 +45,10 @@ class Course:
             (self.folder(student) / name).write_bytes(data)
 
 
-def make_course(tmp_path, assignment, cell_timeout=10, submission_timeout=300, memory_mb=2048, workers=2):
-    """A course folder with ``assignment`` released (gradebook included) and the engine's limits set."""
+def make_course(tmp_path, assignment, cell_timeout=10, submission_timeout=300, memory_mb=2048, workers=2, extra=""):
+    """A course folder with ``assignment`` released (gradebook included) and the engine's limits set
+    (``extra``: more configuration lines)."""
     root = Path(tmp_path) / "course"
     stock.released_course(root, ROOT, [assignment], 60, ENGINE_CONFIG.format(
-        cell_timeout=cell_timeout, submission_timeout=submission_timeout, memory_mb=memory_mb, workers=workers))
+        cell_timeout=cell_timeout, submission_timeout=submission_timeout, memory_mb=memory_mb, workers=workers) + extra)
     return Course(root, assignment)

@@ -88,7 +88,10 @@ class LocalStudent(Student):
         return keras_build.build(*keras_build.description(model), seed, f"`{name}`", compiled)
 
     def keras_fit(self, name, builder, *args, seed=0, **kwargs):
+        from autograder.checks import training
+
         model = self.keras_model(builder, seed=seed)
+        training.check_trainable(model, args[0], 1, 32)
         result, _ = self._call(name, (model, *args), kwargs, keep=(_keras().Model,), copy_args=False)
         return result, model
 

@@ -224,17 +224,8 @@ def fit(model, x, y, epochs, batch_size, seed, **kwargs):
     """``model.fit`` seeded, silent and bounded; a failure becomes a CheckFailure the student can read."""
     import keras
 
-    from autograder.checks import keras_build
-
     keras.utils.set_random_seed(int(seed))
-    prof, what = profile(), "your model"
-    count = _count_params(model, x)
-    if count > MAX_PARAMS[prof]:
-        raise CheckFailure(f"your model has {count:,} parameters; the grader trains models of at most "
-                           f"{MAX_PARAMS[prof]:,} ({prof} profile): no exercise needs more")
-    keras_build.check_trainable(model, what)
-    keras_build.check_learning_rate(model, what)
-    _check_cost(model, len(x) * int(epochs), int(batch_size), prof)
+    check_trainable(model, x, int(epochs), int(batch_size))
     try:
         with quiet():
             history = model.fit(np.asarray(x, np.float32), np.asarray(y, np.float32), epochs=int(epochs),
@@ -247,6 +238,22 @@ def fit(model, x, y, epochs, batch_size, seed, **kwargs):
     return history
 
 
+def check_trainable(model, x, epochs, batch_size):
+    """Refuse, before any training (the grader's or the student's own code's), a model that cannot or must
+    not be trained: too many parameters, frozen layers, a zero learning rate, or compute and memory far
+    beyond the exercises'. The same rule for every training check."""
+    from autograder.checks import keras_build
+
+    prof, what = profile(), "your model"
+    count = _count_params(model, x)
+    if count > MAX_PARAMS[prof]:
+        raise CheckFailure(f"your model has {count:,} parameters; the grader trains models of at most "
+                           f"{MAX_PARAMS[prof]:,} ({prof} profile): no exercise needs more")
+    keras_build.check_trainable(model, what)
+    keras_build.check_learning_rate(model, what)
+    _check_cost(model, len(x) * epochs, batch_size, prof)
+
+
 def _check_cost(model, samples, batch_size, prof):
     """Refuse, before training, a model whose compute or activation memory is far beyond the exercises'."""
     from autograder.checks.keras_build import estimate_cost
@@ -254,14 +261,14 @@ def _check_cost(model, samples, batch_size, prof):
     macs, values = estimate_cost(model)
     tflop = 6.0 * macs * samples / 1e12  # forward and backward: about three times the forward pass's 2 flops per MAC
     memory_mb = (4 * values * batch_size * 3 + 16 * int(model.count_params())) / (1 << 20)
-    if tflop > MAX_TRAINING_TFLOP[prof]:
-        raise CheckFailure(f"training your model on the grader's budget would take about {tflop:,.1f} TFLOP, over "
-                           f"the grader's {MAX_TRAINING_TFLOP[prof]:g} ({prof} profile; {macs:,} multiply-adds per "
-                           "sample): no exercise needs a model that large; use fewer or smaller layers")
     if memory_mb > MAX_TRAINING_MEMORY_MB[prof]:
         raise CheckFailure(f"training your model would need about {memory_mb:,.0f} MB for its activations and weights, "
                            f"over the grader's {MAX_TRAINING_MEMORY_MB[prof]:,} MB ({prof} profile; {values:,} values per "
                            "sample): no exercise needs layers that large (e.g. a big UpSampling)")
+    if tflop > MAX_TRAINING_TFLOP[prof]:
+        raise CheckFailure(f"training your model on the grader's budget would take about {tflop:,.1f} TFLOP, over "
+                           f"the grader's {MAX_TRAINING_TFLOP[prof]:g} ({prof} profile; {macs:,} multiply-adds per "
+                           "sample): no exercise needs a model that large; use fewer or smaller layers")
 
 
 def _time_limit():

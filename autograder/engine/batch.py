@@ -57,6 +57,7 @@ class BatchOutcome:
     graded: list = field(default_factory=list)    # SubmissionResults graded in this run
     skipped: list = field(default_factory=list)   # SubmissionResults reused from an earlier run
     failures: dict = field(default_factory=dict)  # (assignment, student) -> grader error (no grade written)
+    run: str = ""                                 # the run's name: its uid block, scratch folder and control groups
 
     @property
     def results(self):
@@ -66,7 +67,7 @@ class BatchOutcome:
         """The part of this outcome that concerns one assignment."""
         return BatchOutcome([r for r in self.graded if r.assignment == assignment],
                             [r for r in self.skipped if r.assignment == assignment],
-                            {k: v for k, v in self.failures.items() if k[0] == assignment})
+                            {k: v for k, v in self.failures.items() if k[0] == assignment}, self.run)
 
 
 def discover(course_root, assignment, results_root, settings, students=None):
@@ -77,6 +78,7 @@ def discover(course_root, assignment, results_root, settings, students=None):
         raise FileNotFoundError(f"no submitted/ folder in {course_root}: collect submissions first (nbgrader collect)")
     course_hash = _course_hash(course_root, assignment, settings)
     limits = folder_io.Limits.from_settings(settings)
+    notebooks = [p.name for p in (course_root / "source" / assignment).glob("*.ipynb")]
     jobs = []
     for student in sorted(os.listdir(submitted)):
         if students and student not in students:
@@ -89,7 +91,7 @@ def discover(course_root, assignment, results_root, settings, students=None):
             fingerprint = hashlib.sha256(f"{course_hash}|a symbolic link".encode()).hexdigest()
         else:
             try:
-                fingerprint = folder_io.fingerprint(folder, folder_io.scan(folder, limits), course_hash)
+                fingerprint = folder_io.fingerprint(folder, folder_io.scan(folder, limits, notebooks), course_hash)
             finally:
                 os.close(folder)
         jobs.append(Job(assignment, student, Path(results_root) / student / assignment / RESULT_FILE, fingerprint))
@@ -135,7 +137,7 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
     layout = _control_groups(settings)
 
     with _progress(show_progress) as progress, uids.leased(settings) as run_settings:
-        run = f"run-{(run_settings.sandbox_uid_base - settings.sandbox_uid_base) // uids.BLOCK}"
+        run = outcome.run = f"run-{(run_settings.sandbox_uid_base - settings.sandbox_uid_base) // uids.BLOCK}"
         _remove_leftovers(run, layout, settings)
         task = progress.add_task(f"grading {', '.join(assignments)} ({workers} workers)", total=len(todo))
         pool = WorkerPool(workers, envs, Path(results_root) / ".logs")
@@ -157,6 +159,8 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
                 outcome.graded.append(result)
             progress.advance(task)
         shutil.rmtree(SCRATCH / run, ignore_errors=True)
+        if layout is not None:
+            cgroups.kill_and_remove([base / run for _, base in layout.bases])
     return outcome
 
 

@@ -7,11 +7,10 @@ is cut to the time left). Every reason ends up in the student's feedback.
 A detected attempt to tamper with the grader scores the whole submission
 zero and flags it.
 """
+import json
 import os
 import time
 from pathlib import Path
-
-import nbformat
 
 from autograder import notebooks as nbs
 from autograder.checks import training
@@ -40,7 +39,7 @@ def grade_submission(course_root, assignment, student, settings, workdir, slot=0
         result.notebooks = [_unreadable(nbs.read(t), t.name, reason) for t in templates]
         return result
     try:
-        found = folder_io.scan(folder, folder_io.Limits.from_settings(settings))
+        found = folder_io.scan(folder, folder_io.Limits.from_settings(settings), [t.name for t in templates])
         files = workdir / "submission"
         result.problems = found.problems + folder_io.copy_files(folder, found, files)
         for template in templates:
@@ -61,7 +60,7 @@ def grade_notebook(assignment, student, template, name, folder, found, session, 
     submitted, error = _read_submitted(folder, found, name, settings)
     if error:
         return _unreadable(template, name, error)
-    submitted, notes = nbs.sanitize(submitted)
+    submitted, notes = nbs.sanitize(submitted)  # the raw JSON, in the form the grader reads
     plan = make_plan(template, submitted)
     result = NotebookResult(name, [ItemResult(item.grade_id, item.points, 0.0, []) for item in plan.items],
                             problems=notes + plan.problems)
@@ -128,10 +127,9 @@ def _read_submitted(folder, found, name, settings):
     if found.files[name] > limit:
         return None, f"{name} is {found.files[name] / 1e6:.0f} MB, over the {settings.max_notebook_mb:g} MB limit (max_notebook_mb)"
     try:
-        text = folder_io.read_file(folder, name, limit).decode("utf-8")
-        nb = nbformat.reads(text, as_version=4)
-    except Exception as err:  # noqa: BLE001 - any read or parse failure means the same thing to the student
+        nb = json.loads(folder_io.read_file(folder, name, limit).decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as err:  # unreadable, not UTF-8 or not JSON
         return None, f"{name} is not a valid notebook ({type(err).__name__}: {str(err)[:200]})"
-    if not isinstance(nb.get("cells"), list):
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, f"{name} has no list of cells"
     return nb, ""

@@ -76,5 +76,20 @@ def summary_table(assignment, outcome):
 
 
 def _timestamp(folder):
-    path = folder / "timestamp.txt"
-    return path.read_text().strip() if path.is_file() else None
+    """The submission's ``timestamp.txt`` as nbgrader parses it; None when missing, a link, large or not a date."""
+    import os
+
+    from nbgrader.utils import parse_utc
+
+    from autograder.engine import submission
+
+    try:
+        fd = submission.open_folder(folder)
+        try:
+            text = submission.read_file(fd, "timestamp.txt", 256).decode().strip()
+        finally:
+            os.close(fd)
+        parse_utc(text)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return text

@@ -54,16 +54,17 @@ def open_folder(course_root, *parts):
     return fd
 
 
-def scan(folder_fd, limits):
+def scan(folder_fd, limits, first=()):
     """Every regular file under the folder, within ``limits``; symbolic links, hard links, devices,
-    FIFOs, sockets and whatever is past a limit are refused with a note."""
+    FIFOs, sockets and whatever is past a limit are refused with a note. Top-level names in ``first``
+    (the course's notebooks) are looked at before anything else, so no pile of files crowds them out."""
     files, problems, total = {}, [], 0
     stack = [(os.dup(folder_fd), "", 0)]
     try:
         while stack:
             fd, prefix, depth = stack.pop()
             try:
-                entries = sorted(os.listdir(fd))
+                entries = sorted(os.listdir(fd), key=lambda name: (not (depth == 0 and name in first), name))
             except OSError as err:
                 problems.append(f"{prefix or 'your folder'} could not be read ({err.strerror})")
                 entries = []

@@ -25,6 +25,7 @@ FRAME = 8                  # bytes of the length that precedes every frame
 HEADER = 4                 # bytes of the JSON header's length inside a reply frame
 ARRAY_TAG = "\0ndarray"    # request: (ARRAY_TAG, dtype string, shape, raw bytes)
 FIXTURE_TAG = "\0fixture"  # request: (FIXTURE_TAG, name, params); built by the main thread
+MONITOR_BROKEN = 87        # exit status when the pipes to the grader fail: only tampering breaks them
 
 # Bound now, before any student code runs: later changes to these modules do not reach the monitor.
 _read, _write, _exit = os.read, os.write, os._exit
@@ -45,7 +46,7 @@ def serve(requests, replies, inbox, lock):
                 _exit(0)
             _send(replies, message["nonce"], _answer(message, inbox, lock))
     except BaseException:  # noqa: BLE001 - the grader sees the process end and says so
-        _exit(87)
+        _exit(MONITOR_BROKEN)
 
 
 def _answer(message, inbox, lock):

@@ -130,7 +130,9 @@ def join(procs_files):
 
 
 def kill_and_remove(paths, timeout=10.0):
+    """SIGKILL every process in the groups ``paths`` (and in groups below them), then remove them."""
     end = time.monotonic() + timeout
+    paths = [child for path in paths if path.is_dir() for child in sorted(path.glob("*/"), reverse=True)] + list(paths)
     for path in paths:
         while path.exists():
             for pid in _pids(path):

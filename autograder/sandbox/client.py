@@ -15,10 +15,11 @@ import time
 
 import numpy as np
 
-from autograder.checks import keras_build
+from autograder.checks import keras_build, training
 from autograder.checks.errors import CheckFailure, StudentError
 from autograder.checks.student import Student, describe_error, describe_mutation
 from autograder.kernel.guard import TAMPER_EXIT, TAMPER_NOTE
+from autograder.kernel.monitor import MONITOR_BROKEN
 from autograder.results import CellRun
 from autograder.sandbox import protocol
 from autograder.sandbox.process import StudentProcess
@@ -99,17 +100,22 @@ class Sandbox:
             protocol.write_all(self.req_w, protocol.encode_request(nonce, op, **fields), deadline)
             reply = protocol.read_reply(self.rep_r, deadline, int(self.settings.max_reply_mb * (1 << 20)), nonce)
         except protocol.TimedOut:
+            memory = " (the sandbox had also reached its memory limit)" if self.process.out_of_memory() else ""
             self.close()
-            raise SandboxDied(f"timed out after {timeout:g} s while {doing}") from None
+            raise SandboxDied(f"timed out after {timeout:g} s while {doing}{memory}") from None
         except (EOFError, BrokenPipeError, OSError):
             raise SandboxDied(self._death(doing)) from None
         except protocol.ProtocolError as err:
-            self.close()
-            raise SandboxDied(f"your process {err} while {doing}") from None
-        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
-            self.close()
-            raise SandboxDied(f"your process sent a malformed reply while {doing}")
+            raise SandboxDied(self._forged(f"your process {err}", doing)) from None
+        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool) or reply.get("kind") == "protocol":
+            raise SandboxDied(self._forged("your process sent a malformed reply", doing))
         return reply
+
+    def _forged(self, what, doing):
+        """Only code that tampers with the kernel's pipes or its main loop makes a reply no kernel sends."""
+        self.close()
+        self.tampered = f"{what} while {doing}"
+        return f"the kernel stopped while {doing}: tampering with the grader detected ({self.tampered})"
 
     def _death(self, doing):
         code = self.process.exit_code(timeout=5)
@@ -118,6 +124,9 @@ class Sandbox:
         output = self.process.output
         if code == TAMPER_EXIT and TAMPER_NOTE in output:
             self.tampered = output.split(TAMPER_NOTE, 1)[1].split(b"\n", 1)[0].decode(errors="replace")[:200]
+            return f"the kernel stopped while {doing}: tampering with the grader detected ({self.tampered})"
+        if code == MONITOR_BROKEN:
+            self.tampered = "the kernel's pipes to the grader were closed or corrupted"
             return f"the kernel stopped while {doing}: tampering with the grader detected ({self.tampered})"
         return f"the kernel died while {doing}: {describe_exit(code, self.settings.memory_mb, oom)}"
 
@@ -255,6 +264,7 @@ class SandboxStudent(Student):
 
     def keras_fit(self, name, builder, *args, seed=0, **kwargs):
         model = self.keras_model(builder, seed=seed)
+        training.check_trainable(model, args[0], 1, 32)  # the student's code trains it: bounded alike
         architecture, settings = keras_build.description(model)
         reply = self._ask("fit", name, name=name, config=architecture, compile=settings, seed=int(seed),
                           args=[model.get_weights(), *args], kwargs=kwargs)

@@ -166,7 +166,7 @@ class StudentProcess:
             cgroups.join(self.group.procs_files())
         memory = int(self.settings.memory_mb) << 20
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        file_size = int(self.settings.scratch_mb) << 20
+        file_size = 2 * int(self.settings.scratch_mb) << 20  # above the tmpfs size: a full disk says "no space left"
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
         resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
