@@ -51,7 +51,10 @@ def test_values_that_are_not_plain_are_marked_not_passed():
     class Sneaky(np.ndarray):
         pass
 
-    plain = monitor._plain([np.zeros(2).view(Sneaky), np.array([object()]), 3.5, {"k": np.ones(1)}])
+    class Number(float):
+        pass
+
+    plain = monitor._plain([np.zeros(2).view(Sneaky), np.array([object()]), Number(3.5), {"k": np.ones(1)}, 2.5])
     read_fd, write_fd = os.pipe()
     monitor._send(write_fd, 1, {"ok": True, "value": plain})
     os.close(write_fd)
@@ -59,6 +62,7 @@ def test_values_that_are_not_plain_are_marked_not_passed():
     os.close(read_fd)
     assert got[0] is protocol.NOT_PLAIN and got[1] is protocol.NOT_PLAIN and got[2] is protocol.NOT_PLAIN
     np.testing.assert_array_equal(got[3]["k"], np.ones(1))
+    assert got[4] == 2.5
 
 
 def test_requests_carry_arrays_and_fixtures_the_monitor_decodes_with_their_original_bytes():

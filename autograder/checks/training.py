@@ -284,7 +284,7 @@ def _time_limit():
            else "the submission used up its time limit (submission_timeout) while the grader trained your model")
 
     class TimeLimit(keras.callbacks.Callback):
-        def _check(self, *_):
+        def _check(self, *args, **kwargs):
             if time.monotonic() > end:
                 raise TrainingTimeout(why)
 

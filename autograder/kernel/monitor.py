@@ -139,7 +139,7 @@ def _parameter_name(key, names):
 def _plain(value):
     """A plain value from the main thread, checked by exact type (no code of the student's runs here)."""
     kind = type(value)
-    if value is None or kind is str or kind is bool:
+    if value is None or kind is str or kind is bool or kind is int or kind is float:
         return value
     if kind is _ndarray:
         return value if value.dtype.kind in _PLAIN_KINDS and value.dtype.names is None else _Refused()
