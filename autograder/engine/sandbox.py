@@ -175,7 +175,8 @@ class Sandbox:
                 args += ["--symlink", os.readlink(top), top]
             elif os.path.isdir(top):
                 args += ["--ro-bind", top, top]
-        mounts = [(p, p) for p in sorted({sys.base_prefix, sys.prefix, os.path.realpath(sys.base_prefix)})]
+        prefixes = {sys.base_prefix, sys.prefix, os.path.realpath(sys.base_prefix)}
+        mounts = [(p, p) for p in sorted(prefixes | _site_dirs_outside(prefixes | {"/usr", "/etc"}))]
         mounts += [(str(KERNEL_DIR), "/opt/grader/gradekernel"), (str(ASSIGNMENTS_DIR), "/opt/course/assignments")]
         args += _parent_dirs([dest for _, dest in mounts] + ["/home/student"])
         for source, dest in mounts:
@@ -213,6 +214,14 @@ class Sandbox:
                 kept.append(chunk[: 65536 - size])
                 size += len(kept[-1])
         self.output = b"".join(kept)
+
+
+def _site_dirs_outside(mounted):
+    """Site directories on the grader's import path outside every folder in ``mounted``: a virtual
+    environment layered over another Python's packages by a .pth file (the GPU kit's, over the
+    machine's JAX and torch) imports from them, and the student's process must import the same."""
+    return {p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages") and os.path.isdir(p)
+            and not any(Path(p).is_relative_to(top) for top in mounted)}
 
 
 def _parent_dirs(destinations):
