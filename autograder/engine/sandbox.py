@@ -137,7 +137,8 @@ class Sandbox:
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
             "HOME": str(self.home), "PYTHONPATH": f"{self.kernel_root}:{self.course_root}",
             "GRADEKERNEL_FDS": f"{req_r},{rep_w}", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-            "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": f"{self.home}/.keras", "CUDA_VISIBLE_DEVICES": "",
+            "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": f"{self.home}/.keras",
+            "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu",  # no GPU for the student (a CUDA JAX needs both)
             "OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
             "LANG": "C.UTF-8", "KERAS_BACKEND": devices.keras_backend(self.settings.keras_backend),
         }
