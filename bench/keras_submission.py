@@ -19,11 +19,12 @@ the ratio says what a grader with that profile costs per submission).
 sharing a GPU instead: one run each, every grader grading one submission with
 the training cache off (the 1-grader run is the latency). ``--gpus`` names the
 GPUs (``0`` on a machine without one rehearses that path on the CPU),
-``--assignments`` cuts the set (a rehearsal), and ``--out`` is rewritten after
-every run, so a run stopped by a time limit keeps what it measured. A
+``--assignments`` cuts the set (a rehearsal), ``--sandbox none`` grades the
+reference unisolated where bubblewrap cannot run, and ``--out`` is rewritten
+after every run, so a run stopped by a time limit keeps what it measured. A
 reference that loses points is recorded and makes the exit status 1.
 Usage: python bench/keras_submission.py [--students 4] [--profiles cpu gpu] [--workers-per-gpu 1 2 4]
-       [--gpus 0] [--assignments 06_keras_basics ...] [--out bench/keras_results.json]
+       [--gpus 0] [--assignments 06_keras_basics ...] [--sandbox none] [--out bench/keras_results.json]
 """
 import argparse
 import json
@@ -59,10 +60,10 @@ def build_course(root, students, assignments=ASSIGNMENTS):
                 nbformat.write(submission, str(folder / path.name))
 
 
-def profile_settings(root, profile, workers=0, gpus=None, workers_per_gpu=None):
+def profile_settings(root, profile, workers=0, gpus=None, workers_per_gpu=None, sandbox=None):
     """The course's settings for ``profile``: the ``cpu`` profile is measured without GPUs."""
     return Settings.load(root, profile=profile, workers=workers, gpus="none" if profile == "cpu" else gpus,
-                         workers_per_gpu=workers_per_gpu)
+                         workers_per_gpu=workers_per_gpu, sandbox=sandbox)
 
 
 def timed_grading(root, profile, students, workers, cache, assignments=ASSIGNMENTS, **settings):
@@ -82,11 +83,11 @@ def timed_grading(root, profile, students, workers, cache, assignments=ASSIGNMEN
     return seconds, problems
 
 
-def measure(root, profile, students, assignments=ASSIGNMENTS, gpus=None):
+def measure(root, profile, students, assignments=ASSIGNMENTS, gpus=None, sandbox=None):
     cache = root / f"cache-{profile}"
     started = time.time()
-    one, lost_one = timed_grading(root, profile, 1, 1, str(cache), assignments, gpus=gpus)
-    many, lost_many = timed_grading(root, profile, students, 0, "off", assignments, gpus=gpus)
+    one, lost_one = timed_grading(root, profile, 1, 1, str(cache), assignments, gpus=gpus, sandbox=sandbox)
+    many, lost_many = timed_grading(root, profile, students, 0, "off", assignments, gpus=gpus, sandbox=sandbox)
     settings = profile_settings(root, profile, gpus=gpus)
     workers = min(devices.worker_count(settings, devices.find_gpus(settings.gpus)), students)
     return {"seconds_one_submission": round(one, 1), "workers": workers, "students": students,
@@ -95,7 +96,7 @@ def measure(root, profile, students, assignments=ASSIGNMENTS, gpus=None):
             "started": started, "ended": time.time()}
 
 
-def measure_workers_per_gpu(root, gpus, counts, assignments, on_run):
+def measure_workers_per_gpu(root, gpus, counts, assignments, on_run, sandbox=None):
     """The ``gpu`` profile with ``w`` graders per GPU for each ``w`` in ``counts``: each grader grades one
     submission, training cache off; ``on_run(figures so far)`` after every run."""
     figures = {"workers_per_gpu": {}, "lost": []}
@@ -103,7 +104,7 @@ def measure_workers_per_gpu(root, gpus, counts, assignments, on_run):
         workers = w * len(gpus)
         started = time.time()
         seconds, lost = timed_grading(root, "gpu", workers, workers, "off", assignments,
-                                      gpus=",".join(gpus), workers_per_gpu=w)
+                                      gpus=",".join(gpus), workers_per_gpu=w, sandbox=sandbox)
         figures["workers_per_gpu"][str(w)] = {
             "workers": workers, "students": workers, "seconds": round(seconds, 1),
             "submissions_per_minute": round(60 * workers / seconds, 2), "started": started, "ended": time.time()}
@@ -124,6 +125,7 @@ def main():
     parser.add_argument("--gpus", help="GPU indices for the gpu profile (default: the ones found)")
     parser.add_argument("--assignments", nargs="+", default=ASSIGNMENTS, choices=ASSIGNMENTS, metavar="A",
                         help="grade only these (default: 06-10)")
+    parser.add_argument("--sandbox", choices=["bwrap", "none"], help="override c.Autograder.sandbox (trusted code only)")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     args = parser.parse_args()
     gpus = devices.find_gpus(args.gpus or "auto")
@@ -132,7 +134,7 @@ def main():
     if per_gpu and not gpus:
         parser.error("--workers-per-gpu needs a GPU (or --gpus 0 to rehearse on the CPU)")
     figures = {"cores": os.cpu_count(), "gpus": len(gpus), "keras_backend": devices.keras_backend(),
-               "assignments": args.assignments, "profiles": {}}
+               "assignments": args.assignments, "sandbox": args.sandbox or "as configured", "profiles": {}}
 
     def write(profile, result):
         figures["profiles"][profile] = result
@@ -144,9 +146,10 @@ def main():
         build_course(root, max([args.students] + [w * len(gpus) for w in per_gpu or []]), args.assignments)
         for profile in profiles:
             if profile == "gpu" and per_gpu:
-                result = measure_workers_per_gpu(root, gpus, per_gpu, args.assignments, lambda f: write("gpu", f))
+                result = measure_workers_per_gpu(root, gpus, per_gpu, args.assignments, lambda f: write("gpu", f),
+                                                 args.sandbox)
             else:
-                result = measure(root, profile, args.students, args.assignments, args.gpus)
+                result = measure(root, profile, args.students, args.assignments, args.gpus, args.sandbox)
             write(profile, result)
             print(profile, result, flush=True)
     cpu, gpu = figures["profiles"].get("cpu", {}), figures["profiles"].get("gpu", {})
