@@ -27,6 +27,7 @@ import argparse
 import collections
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -273,6 +274,7 @@ def main(argv=None):
     run.sampler.stop()
     run.report["kit"]["ended"] = time.time()
     run.save()
+    shutil.rmtree(run.work, ignore_errors=True)  # each step's files are in the report now
     print("== figures\n" + json.dumps(run.report["figures"], indent=1))
     print("== steps\n" + "\n".join(f"{name:16} {s['status']:10} {s.get('seconds', '')}"
                                    for name, s in run.report["steps"].items()))
