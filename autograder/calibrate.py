@@ -1,17 +1,21 @@
 """Calibrate training-check thresholds from the reference solutions.
 
 Usage: ``python -m autograder.calibrate [--profile cpu|gpu] [--seeds 5]
-[--assignment A] [--key K] [--check-reliability 20] [--reported]``
+[--assignment A] [--key K] [--check-reliability 20] [--reported] [--thresholds PATH]``
 
 For every ``Training`` item of every hidden module (see
 ``autograder.checks.training``) it scores the reference solution over
 ``--seeds`` seeds (0, 1, ...), sets threshold = worst seed minus (accuracy)
 or plus (errors) a margin of max(3 std, the item's min_margin), and with
 ``--check-reliability N`` counts how many of N fresh grading seeds
-(10000, 10001, ...) the reference passes. Each item's record is merged into
-``autograder/hidden/thresholds.json`` under a file lock as soon as it is
-done, so items of other assignments (and concurrent runs) are kept.
-``--reported`` writes the items' reported figures (uncalibrated) instead.
+(10000, 10001, ...) the reference passes, against the new threshold and
+against the one in force before (``committed``: how the thresholds that grade
+today fare on this machine, e.g. ``gpu`` thresholds made on a CPU, run on a
+GPU). Each item's record is merged into ``autograder/hidden/thresholds.json``
+(or ``--thresholds PATH``, leaving the grading thresholds alone) under a file
+lock as soon as it is done, so items of other assignments (and concurrent
+runs) are kept. ``--reported`` writes the items' reported figures
+(uncalibrated) instead.
 """
 import argparse
 import datetime
@@ -64,8 +68,9 @@ def machine():
     return f"{where}, keras {keras.backend.backend()}"
 
 
-def calibrate_item(item, prof, seeds, reliability):
-    """The record of one item: scores over ``seeds`` seeds, threshold, margin, reliability."""
+def calibrate_item(item, prof, seeds, reliability, committed=None):
+    """The record of one item: scores over ``seeds`` seeds, threshold, margin, reliability (also
+    against the ``committed`` threshold, when one is given)."""
     budget = item.budgets[prof]
     start = time.perf_counter()
     scores = [_score(item, s, budget) for s in range(seeds)]
@@ -95,6 +100,9 @@ def calibrate_item(item, prof, seeds, reliability):
         rec["reliability"] = {"passed": len(passed), "of": reliability,
                               "seeds": f"{RELIABILITY_SEED}..{RELIABILITY_SEED + reliability - 1}",
                               "worst": round(min(grading) if higher else max(grading), 4)}
+        if committed is not None:
+            rec["reliability"]["committed"] = {
+                "threshold": committed, "passed": sum(training.passes(s, committed, item.metric) for s in grading)}
     return rec
 
 
@@ -117,6 +125,8 @@ def main(argv=None):
     parser.add_argument("--check-reliability", type=int, default=0, metavar="N",
                         help="also count how many of N grading seeds the reference passes")
     parser.add_argument("--reported", action="store_true", help="write reported figures, uncalibrated")
+    parser.add_argument("--thresholds", metavar="PATH",
+                        help="write the records here, not to autograder/hidden/thresholds.json (which grading reads)")
     args = parser.parse_args(argv)
     if args.seeds < 2:
         parser.error("--seeds must be at least 2")
@@ -133,13 +143,16 @@ def main(argv=None):
                 continue
             if args.reported:
                 if prof in item.reported:
-                    _write(assignment, key, prof, reported_record(item, prof))
+                    _write(assignment, key, prof, reported_record(item, prof), args.thresholds)
                     print(f"{assignment}/{key} [{prof}]: reported threshold {item.reported[prof]['threshold']} (uncalibrated)")
                 continue
-            rec = calibrate_item(item, prof, args.seeds, args.check_reliability)
-            _write(assignment, key, prof, rec)
+            committed = training.load_thresholds().get(assignment, {}).get(key, {}).get(prof, {}).get("threshold")
+            rec = calibrate_item(item, prof, args.seeds, args.check_reliability, committed)
+            _write(assignment, key, prof, rec, args.thresholds)
             rel = rec.get("reliability")
             rel_text = f", reliability {rel['passed']}/{rel['of']}" if rel else ""
+            if rel and "committed" in rel:
+                rel_text += f" (committed threshold {committed}: {rel['committed']['passed']}/{rel['of']})"
             print(f"{assignment}/{key} [{prof}]: {item.metric} {rec['mean']:.4f} ± {rec['std']:.4f} "
                   f"(worst {rec['worst']:.4f}), threshold {rec['direction']} {rec['threshold']:.4f} "
                   f"(margin {rec['margin']:.4f}){rel_text}, {rec['seconds_per_training']:.1f} s/training", flush=True)

@@ -31,3 +31,19 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+
+# The GPU kit's CPU rehearsal (tests/test_gpu_kit.py) runs offline from .cache/gpu-kit: JAX for the CPU
+# and the GPU machine's other packages (bench/gpu/machine.txt), then the carry folder's wheels (for this
+# Python) and Debian packages (bench/gpu/build_carry.py). Fetched once, again when those lists change.
+kit_stamp=.cache/gpu-kit/.fetched-$(cat bench/gpu/machine.txt bench/gpu/carry.txt | sha256sum | cut -c1-16)
+if [ ! -f "$kit_stamp" ]; then
+  echo "setup: caching the GPU kit's packages for its rehearsal (.cache/gpu-kit)"
+  if .venv/bin/python -m pip download -q -d .cache/gpu-kit/machine -r bench/gpu/machine.txt &&
+     .venv/bin/python bench/gpu/build_carry.py --fetch-only \
+       --python-version "$(.venv/bin/python -c 'import platform; print(platform.python_version())')"; then
+    rm -f .cache/gpu-kit/.fetched-*
+    touch "$kit_stamp"
+  else  # only the kit's rehearsal needs them: the rest of the setup stands
+    echo "setup: could not cache the GPU kit's packages; tests/test_gpu_kit.py will say so" >&2
+  fi
+fi

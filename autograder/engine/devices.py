@@ -64,8 +64,8 @@ def worker_environment(slot, workers, gpus, settings):
         env.update({"CUDA_VISIBLE_DEVICES": gpus[(slot // settings.workers_per_gpu) % len(gpus)],
                     "TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
                     "XLA_PYTHON_CLIENT_MEM_FRACTION": f"{share:.2f}"})
-    else:
-        env["CUDA_VISIBLE_DEVICES"] = ""
+    else:  # JAX_PLATFORMS too: a CUDA build of JAX fails to start with no visible device otherwise
+        env.update({"CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu"})
     profile = settings.profile if settings.profile != "auto" else ("gpu" if gpus else "cpu")
     env["AUTOGRADER_PROFILE"] = profile
     return env

@@ -118,7 +118,8 @@ class StudentProcess:
             "GRADEKERNEL_FDS": f"{request_fd},{reply_fd}", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
             "IPYTHONDIR": "/tmp/.ipython" if self.isolated else str(self.submission / ".ipython"),
             "MPLCONFIGDIR": "/tmp/.matplotlib" if self.isolated else str(self.submission / ".matplotlib"),
-            "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": f"{home}/.keras", "CUDA_VISIBLE_DEVICES": "",
+            "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": f"{home}/.keras",
+            "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu",  # no GPU for the student (a CUDA JAX needs both)
             "OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
             "LANG": "C.UTF-8", "KERAS_BACKEND": devices.keras_backend(self.settings.keras_backend),
         }
@@ -143,7 +144,8 @@ class StudentProcess:
                 args += ["--symlink", os.readlink(top), top]
             elif os.path.isdir(top):
                 args += ["--ro-bind", top, top]
-        mounts = [(p, p) for p in sorted({sys.base_prefix, sys.prefix, os.path.realpath(sys.base_prefix)})]
+        prefixes = {sys.base_prefix, sys.prefix, os.path.realpath(sys.base_prefix)}
+        mounts = [(p, p) for p in sorted(prefixes | _site_dirs_outside(prefixes | {"/usr", "/etc"}))]
         mounts += [(str(KERNEL_DIR), "/opt/grader/gradekernel"), (str(ASSIGNMENTS_DIR), "/opt/course/assignments"),
                    (str(self.submission), "/opt/submission")]
         args += _parent_dirs([dest for _, dest in mounts] + [HOME])
@@ -183,6 +185,14 @@ class StudentProcess:
                 kept.append(chunk[: OUTPUT_KEPT - size])
                 size += len(kept[-1])
         self.output = b"".join(kept)
+
+
+def _site_dirs_outside(mounted):
+    """Site directories on the grader's import path outside every folder in ``mounted``: a virtual
+    environment layered over another Python's packages by a .pth file (the GPU kit's, over the
+    machine's JAX and torch) imports from them, and the student's process must import the same."""
+    return {p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages") and os.path.isdir(p)
+            and not any(Path(p).is_relative_to(top) for top in mounted)}
 
 
 def _parent_dirs(destinations):
