@@ -23,7 +23,7 @@ def test_grade_command_writes_gradebook_csv_feedback_and_report(tmp_path):
     assert "16 / 16" in done.stdout and "14 / 16" in done.stdout and "ETA" in done.stdout + done.stderr
     rows = {r["student_id"]: r for r in csv.DictReader(open(course.root / "grades.csv"))}
     assert float(rows["ann"]["score"]) == 16 and float(rows["ben"]["score"]) == 14
-    feedback = (course.root / "feedback" / "ben" / "01_neuron" / "feedback.html").read_text()
+    feedback = (course.root / "autograded" / "ben" / "01_neuron" / "feedback.html").read_text()
     assert "FAIL" in feedback and "relu" in feedback
     report = (course.root / "reports" / "01_neuron.html").read_text()
     assert "test_relu" in report and "data:image/png;base64" in report

@@ -19,8 +19,9 @@ from nbgrader.api import Gradebook
 from autograder import notebooks as nbs
 from autograder import stock
 from autograder.engine.record import read_timestamp
+from autograder.engine.sandboxed_autograde import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS
 from autograder.engine.run import grade_assignment
-from autograder.engine.settings import Settings
+from autograder.engine.settings import Settings, course_config
 from autograder.zoo import load_zoo
 from tests.conftest import ROOT
 from tests.course_factory import ENGINE_CONFIG
@@ -115,6 +116,30 @@ def _same(a, b):
     return a == b or (isinstance(a, float) and isinstance(b, float) and abs(a - b) < 1e-9)
 
 
+def test_the_course_routes_nbgraders_autograde_through_the_engine():
+    autograde = course_config(ROOT).Autograde
+    assert autograde.autograde_preprocessors == AUTOGRADE_PREPROCESSORS
+    assert autograde.sanitize_preprocessors == SANITIZE_PREPROCESSORS
+    assert not [p for p in AUTOGRADE_PREPROCESSORS if "Execute" in p]
+
+
+def test_nbgrader_autograde_grades_in_the_sandbox_and_records_what_autograder_grade_does(graded):
+    """What formgrader's Autograde button runs (nbgrader's Autograde converter), configured as the course is."""
+    _, engine_rows, root = graded
+    config = root / "nbgrader_config.py"
+    config.write_text(config.read_text() + f"c.Autograde.sanitize_preprocessors = {SANITIZE_PREPROCESSORS!r}\n"
+                                           f"c.Autograde.autograde_preprocessors = {AUTOGRADE_PREPROCESSORS!r}\n")
+    result = root / "autograded" / "naive-sigmoid" / ASSIGNMENT / "autograder.json"
+    result.unlink()
+    stock.nbgrader(["autograde", ASSIGNMENT, "--student=naive-sigmoid", "--force"], root)
+    assert result.is_file()  # graded by the engine, not in a kernel of nbgrader's
+    rows = gradebook_rows(f"sqlite:///{root}/gradebook.db")
+    mine = {k: v for k, v in rows.items() if k[0] == "naive-sigmoid"}
+    assert mine == {k: v for k, v in engine_rows.items() if k[0] == "naive-sigmoid"}
+    graded_nb = (root / "autograded" / "naive-sigmoid" / ASSIGNMENT / "neuron.ipynb").read_text()
+    assert "run_in_kernel" not in graded_nb and "PASS  " in graded_nb
+
+
 def test_manual_grades_survive_regrade_and_force(graded):
     _, _, root = graded
     db_url = f"sqlite:///{root}/gradebook.db"
@@ -168,5 +193,5 @@ def test_a_hostile_timestamp_flags_its_student_and_never_stops_the_run(graded):
         assert gb.find_submission_notebook("neuron", ASSIGNMENT, "linked").flagged
         assert gb.find_submission(ASSIGNMENT, "linked").score == 16  # graded all the same
         assert not gb.find_submission_notebook("neuron", ASSIGNMENT, "solution").flagged
-    page = (root / "feedback" / "linked" / ASSIGNMENT / "feedback.html").read_text()
+    page = (root / "autograded" / "linked" / ASSIGNMENT / "feedback.html").read_text()
     assert "timestamp.txt is not used: it is a symbolic link" in page

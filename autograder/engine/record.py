@@ -35,6 +35,7 @@ from autograder.results import FAILED
 # (nbgrader_config.py gives formgrader's Autograde button the same list behind SandboxedGrading).
 RECORDERS = (LimitOutput, SaveAutoGrades, AssignLatePenalties)
 TIMESTAMP_FILE = "timestamp.txt"
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's own format, in UTC
 MAX_TIMESTAMP_BYTES = 256           # nbgrader writes ~30; a few hundred is plenty, more is not a timestamp
 FUTURE_TOLERANCE = datetime.timedelta(days=1)
 
@@ -170,6 +171,10 @@ class GradebookRecorder:
             known = [nb.name for nb in gb.find_assignment(assignment).notebooks]
         folder = self.path(self.coursedir.autograded_directory, student, assignment)
         folder.mkdir(parents=True, exist_ok=True)
+        stamp = folder / TIMESTAMP_FILE
+        stamp.unlink(missing_ok=True)
+        if timestamp:  # as nbgrader's autograde copies it: generate_feedback and release_feedback read it there
+            stamp.write_text(timestamp.strftime(TIMESTAMP_FORMAT))
         graded = {Path(nb.name).stem: nb for nb in result.notebooks}
         for name in known:
             release = self.path(self.coursedir.release_directory, ".", assignment) / f"{name}.ipynb"

@@ -27,15 +27,13 @@ def grade_assignments(course, assignments, settings, *, force=False, students=No
     assignments = [assignments] if isinstance(assignments, str) else list(assignments)
     recorder = GradebookRecorder(coursedir, assignments)
     autograded = Path(coursedir.format_path(coursedir.autograded_directory, ".", ".")).resolve()
-    feedback_root = Path(coursedir.format_path(coursedir.feedback_directory, ".", ".")).resolve()
 
     def keep(result):
         problems = recorder.record(result)
         if problems and result.notebooks:
             result.notebooks[0].problems.extend(problems)  # flags it, and the student reads why
-        # In autograded/ too, so that `nbgrader generate_feedback` (which replaces feedback/) carries it along.
-        for folder in (autograded, feedback_root):
-            write_student_feedback(result, folder / result.student / result.assignment / FEEDBACK_FILE)
+        # In autograded/: `nbgrader generate_feedback` carries it into feedback/ and release_feedback to the student.
+        write_student_feedback(result, autograded / result.student / result.assignment / FEEDBACK_FILE)
 
     outcome = grade_all(root, assignments, settings, autograded, force=force, students=students, on_result=keep)
     for result in outcome.skipped:
@@ -44,10 +42,11 @@ def grade_assignments(course, assignments, settings, *, force=False, students=No
     for assignment in assignments:
         part = outcome.only(assignment)
         report = root / "reports" / f"{assignment}.html"
-        write_instructor_report(assignment, part.results, part.failures, report, feedback_root)
+        write_instructor_report(assignment, part.results, part.failures, report, autograded)
         console.print(summary_table(assignment, part))
     console.print(f"gradebook: {coursedir.db_url}\ngrades:    {root / 'grades.csv'}\n"
-                  f"feedback:  {feedback_root}/<student>/<assignment>/{FEEDBACK_FILE}\nreports:   {root / 'reports'}/")
+                  f"feedback:  {autograded}/<student>/<assignment>/{FEEDBACK_FILE} (released with nbgrader "
+                  f"generate_feedback, release_feedback)\nreports:   {root / 'reports'}/")
     return outcome
 
 

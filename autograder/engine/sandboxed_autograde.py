@@ -61,8 +61,7 @@ def grade_submission(coursedir, assignment, student, settings):
     if not outcome.results:
         raise NbGraderException(f"no submission of {assignment} by {student} was found")
     result = outcome.results[0]
-    for step in (coursedir.autograded_directory, coursedir.feedback_directory):
-        page = Path(coursedir.format_path(step, student, assignment)) / FEEDBACK_FILE
-        page.unlink(missing_ok=True)  # nbgrader leaves the autograded folder read-only
-        write_student_feedback(result, page)
+    page = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment)) / FEEDBACK_FILE
+    page.unlink(missing_ok=True)  # nbgrader leaves the autograded folder read-only
+    write_student_feedback(result, page)
     return result
