@@ -91,9 +91,10 @@ def open_lab(page, lab):
     page.locator(".jp-LauncherCard").first.wait_for(timeout=WAIT)
 
 
-def menu(page, top, command):
+def menu(page, top, item):
+    """Choose ``item`` (a command id, or the label shown) from the menu bar's ``top`` menu."""
     page.locator(f'.lm-MenuBar-itemLabel:text-is("{top}")').click()
-    page.locator(f'li[data-command="{command}"]').click()
+    page.locator(f'li[data-command="{item}"], .lm-Menu-item:has(.lm-Menu-itemLabel:text-is("{item}"))').first.click()
 
 
 def open_in_file_browser(page, *names):
@@ -112,7 +113,7 @@ def open_assignment_list(page):
 
 
 def run_all_and_wait(page, cells):
-    menu(page, "Run", "notebook:run-all-cells")
+    menu(page, "Run", "Run All Cells")
     prompts = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt")
     expect(prompts.filter(has_text="[*]")).to_have_count(0, timeout=WAIT)
     expect(prompts.filter(has_text="[ ]")).to_have_count(0, timeout=WAIT)
