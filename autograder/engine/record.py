@@ -35,35 +35,43 @@ from autograder.results import FAILED
 # (nbgrader_config.py gives formgrader's Autograde button the same list behind SandboxedGrading).
 RECORDERS = (LimitOutput, SaveAutoGrades, AssignLatePenalties)
 TIMESTAMP_FILE = "timestamp.txt"
+SECRET_FILE = "submission_secret.txt"  # nbgrader submit's; release_feedback files feedback under it
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's own format, in UTC
 MAX_TIMESTAMP_BYTES = 256           # nbgrader writes ~30; a few hundred is plenty, more is not a timestamp
 FUTURE_TOLERANCE = datetime.timedelta(days=1)
 
 
-def read_timestamp(folder, now=None):
-    """``(UTC datetime or None, problem)`` from ``<folder>/timestamp.txt``, parsed as nbgrader parses it.
-
-    The student controls the file: at most ``MAX_TIMESTAMP_BYTES`` are read,
-    links are never followed, and anything that is not a plausible date
-    (empty, too long, not a date, in the future, a link, not a file) gives
-    ``(None, why)`` instead of stopping the run. No file: ``(None, "")``.
-    """
-    path = Path(folder) / TIMESTAMP_FILE
+def read_small_file(path, limit):
+    """``(bytes, "")`` or ``(None, why not)`` for a file the student controls: at most ``limit`` bytes,
+    never through a link, never blocking (a FIFO); no file: ``(None, "")``."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return None, ""
     except OSError as err:
-        why = "a symbolic link" if err.errno == errno.ELOOP else os.strerror(err.errno)
-        return None, f"{TIMESTAMP_FILE} is not used: it is {why}"
+        return None, f"{Path(path).name} is not used: it is " + ("a symbolic link" if err.errno == errno.ELOOP
+                                                                 else os.strerror(err.errno))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None, f"{TIMESTAMP_FILE} is not used: it is not a regular file"
-        data = os.read(fd, MAX_TIMESTAMP_BYTES + 1)
+            return None, f"{Path(path).name} is not used: it is not a regular file"
+        data = os.read(fd, limit + 1)
     finally:
         os.close(fd)
-    if len(data) > MAX_TIMESTAMP_BYTES:
-        return None, f"{TIMESTAMP_FILE} is not used: it is longer than {MAX_TIMESTAMP_BYTES} bytes"
+    if len(data) > limit:
+        return None, f"{Path(path).name} is not used: it is longer than {limit} bytes"
+    return data, ""
+
+
+def read_timestamp(folder, now=None):
+    """``(UTC datetime or None, problem)`` from ``<folder>/timestamp.txt``, parsed as nbgrader parses it.
+
+    The student controls the file (``read_small_file``); anything that is not
+    a plausible date (empty, too long, not a date, in the future, a link, not
+    a file) gives ``(None, why)`` instead of stopping the run. No file: ``(None, "")``.
+    """
+    data, problem = read_small_file(Path(folder) / TIMESTAMP_FILE, MAX_TIMESTAMP_BYTES)
+    if data is None:
+        return None, problem
     text = data.decode("utf-8", errors="replace").strip()
     try:
         timestamp = parse_utc(text)
@@ -171,10 +179,14 @@ class GradebookRecorder:
             known = [nb.name for nb in gb.find_assignment(assignment).notebooks]
         folder = self.path(self.coursedir.autograded_directory, student, assignment)
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = folder / TIMESTAMP_FILE
-        stamp.unlink(missing_ok=True)
-        if timestamp:  # as nbgrader's autograde copies it: generate_feedback and release_feedback read it there
-            stamp.write_text(timestamp.strftime(TIMESTAMP_FORMAT))
+        # What nbgrader's autograde copies along and generate_feedback / release_feedback read there.
+        submitted = self.path(self.coursedir.submitted_directory, student, assignment)
+        secret, _ = read_small_file(submitted / SECRET_FILE, MAX_TIMESTAMP_BYTES)
+        for name, content in ((TIMESTAMP_FILE, timestamp and timestamp.strftime(TIMESTAMP_FORMAT).encode()),
+                              (SECRET_FILE, secret)):
+            (folder / name).unlink(missing_ok=True)
+            if content:
+                (folder / name).write_bytes(content)
         graded = {Path(nb.name).stem: nb for nb in result.notebooks}
         for name in known:
             release = self.path(self.coursedir.release_directory, ".", assignment) / f"{name}.ipynb"
