@@ -1,7 +1,10 @@
 """nbgrader configuration for the course, and the grading engine's settings.
 
-Stock nbgrader reads the ``CourseDirectory``, ``ClearSolutions`` and
-``Execute`` sections; ``autograder grade`` also reads ``Autograder``.
+nbgrader reads the ``CourseDirectory``, ``ClearSolutions``, ``Autograde``
+and ``LateSubmissionPlugin`` sections; ``autograder grade`` also reads
+``Autograder`` (``autograder grade --help-all`` lists every setting).
+The exchange (where students fetch and submit) is set up per machine by
+``scripts/setup.sh``: see the README's "The course loop".
 """
 import os
 
@@ -11,7 +14,19 @@ c.CourseDirectory.course_id = "dl-course"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-c.Execute.timeout = 300  # stock nbgrader: per cell; the Keras hidden tests train models
+c.Execute.timeout = 300  # `nbgrader validate` (students): per cell; the Keras tests train models
+
+# formgrader's Autograde button and `nbgrader autograde` grade through the engine's sandbox: nbgrader's
+# Execute (student code in a plain kernel) is replaced by the engine, whose notebooks nbgrader records.
+c.Autograde.sanitize_preprocessors = []
+c.Autograde.autograde_preprocessors = [
+    "autograder.engine.sandboxed_autograde.SandboxedGrading",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+]
+# Late submissions: "none" records how late they are; "zero" gives them no points (nbgrader's own plugin).
+c.LateSubmissionPlugin.penalty_method = "none"
 
 # TensorFlow and absl log to stderr, and stock nbgrader scores a test cell zero
 # for any stderr output: keep them quiet in every kernel nbgrader starts.

@@ -14,13 +14,9 @@ def main(argv=None):
     ci.add_argument("--zoo", default="tests/zoo", help="folder of zoo_<assignment>.py files")
     ci.add_argument("--seed", type=int, default=2026)
 
-    grade = commands.add_parser("grade", help="grade every submission of an assignment in submitted/")
-    grade.add_argument("assignment", nargs="+")
-    grade.add_argument("--student", "-s", action="append", help="only this student (repeatable)")
-    grade.add_argument("--force", "-f", action="store_true", help="regrade submissions that have not changed")
-    grade.add_argument("--workers", "-j", type=int, help="parallel submissions (default: CPU cores or GPU slots)")
-    grade.add_argument("--seed", type=int, help="seed of the hidden inputs (default from nbgrader_config.py)")
-    grade.add_argument("--profile", choices=["auto", "cpu", "gpu"], help="training budget of Keras checks")
+    commands.add_parser("grade", add_help=False,
+                        help="grade every submission of assignments in submitted/ (autograder grade --help: its options, "
+                             "and every --Autograder.x=... setting)")
 
     release = commands.add_parser("release", help="generate release/ from source/ (nbgrader generate_assignment)")
     release.add_argument("assignment", nargs="*", help="default: every assignment in source/")
@@ -36,19 +32,16 @@ def main(argv=None):
         from autograder import calibrate
 
         return calibrate.main(rest)
+    if args.command == "grade":
+        from autograder import app
+
+        return app.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "demo":
         from autograder import demo as demo_module
 
         return demo_module.run(".", args.assignment or None)
-    if args.command == "grade":
-        from autograder.engine.run import grade_assignments
-        from autograder.engine.settings import Settings
-
-        settings = Settings.load(".", workers=args.workers, seed=args.seed, profile=args.profile)
-        outcome = grade_assignments(".", args.assignment, settings, force=args.force, students=args.student)
-        return 1 if outcome.failures else 0
     if args.command == "release":
         from autograder.release import release
 

@@ -1,16 +1,21 @@
-"""``autograder demo``: release every assignment, grade the example class, write feedback.
+"""``autograder demo``: release every assignment, collect and grade the example class, write feedback.
 
 The example students (``examples/students.py``) are built from the committed
-release and the bug zoo, so they stay in step with the notebooks.
+release and the bug zoo, so they stay in step with the notebooks. They go
+through the loop a course runs: the assignments are released into the
+exchange, each student submits (nbgrader writes the submission's
+``timestamp.txt``), the instructor collects, then grades.
 """
 import importlib.util
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
 from rich.console import Console
 from rich.table import Table
 
+from autograder import exchange
 from autograder import notebooks as nbs
 from autograder import stock
 from autograder.engine.run import grade_assignments
@@ -36,12 +41,13 @@ def answers_for(recipe, assignment, zoo_dir):
     return answers
 
 
-def build_submissions(course_root, students, assignments, zoo_dir):
-    """Write every example student's notebooks into ``submitted/``."""
+def build_submissions(course_root, students, assignments, zoo_dir, into=None):
+    """Write every example student's notebooks into ``<into>/<student>/<assignment>/`` (default: ``submitted/``)."""
     root = Path(course_root)
+    into = Path(into) if into else root / "submitted"
     for student, recipe in students.items():
         for assignment in assignments:
-            folder = root / "submitted" / student / assignment
+            folder = into / student / assignment
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             for release_path in nbs.notebooks_of(root / "release" / assignment):
@@ -54,12 +60,25 @@ def build_submissions(course_root, students, assignments, zoo_dir):
                 nbformat.write(nb, str(folder / release_path.name))
 
 
+def collect_class(course_root, students, assignments, zoo_dir):
+    """Release into the exchange, let every student submit their work, collect it into ``submitted/``."""
+    for assignment in assignments:
+        exchange.release(course_root, assignment)
+    with tempfile.TemporaryDirectory() as homes:
+        build_submissions(course_root, students, assignments, zoo_dir, homes)
+        for student in students:
+            for assignment in assignments:
+                exchange.submit(course_root, student, assignment, Path(homes) / student / assignment)
+    for assignment in assignments:
+        exchange.collect(course_root, assignment)
+
+
 def run(course_root=".", assignments=None, students_file="examples/students.py", zoo_dir="tests/zoo", console=None):
     console = console or Console(width=150)
     assignments = assignments or assignments_in(course_root)
     release(course_root, assignments)
     students = load_students(Path(course_root) / students_file)
-    build_submissions(course_root, students, assignments, zoo_dir)
+    collect_class(course_root, students, assignments, zoo_dir)
     outcome = grade_assignments(course_root, assignments, Settings.load(course_root), console=console)
     totals = {a: {r.student: f"{r.score:g}/{r.max_score:g}" for r in outcome.only(a).results} for a in assignments}
     for assignment in assignments:

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)                      # the grading sandbox
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need_apt+=(dataset-fashion-mnist)  # offline Fashion-MNIST
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)                          # the browser tests (Playwright drives it)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing ${need_apt[*]}"
@@ -47,3 +48,5 @@ if [ ! -f "$kit_stamp" ]; then
     echo "setup: could not cache the GPU kit's packages; tests/test_gpu_kit.py will say so" >&2
   fi
 fi
+# nbgrader's exchange for a one-machine course (course_id, a writable exchange folder), unless one is configured.
+[ -f .venv/etc/jupyter/nbgrader_config.py ] || .venv/bin/python -m autograder.exchange

@@ -196,7 +196,7 @@ def test_unusable_notebooks_get_zero_with_the_reason(graded, student, reason):
     result = _result(graded, student)
     assert result.score == 0 and result.flagged
     assert reason in _text(result)
-    feedback = graded["course"].root / "feedback" / student / "01_neuron" / "feedback.html"
+    feedback = graded["course"].root / "autograded" / student / "01_neuron" / "feedback.html"
     assert reason in feedback.read_text()
 
 

@@ -1,64 +1,58 @@
-"""``autograder grade``: grade, record, write feedback and reports, print the tables."""
+"""``autograder grade``: grade, record, write feedback and reports, print the tables.
+
+Paths and the gradebook come from nbgrader's ``CourseDirectory`` (``root``,
+``submitted_directory``, ``autograded_directory``, ``feedback_directory``,
+``db_url``), as every nbgrader command finds them.
+"""
 from pathlib import Path
 
+from nbgrader.coursedir import CourseDirectory
 from rich.console import Console
 from rich.table import Table
-from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.engine.batch import grade_all
-from autograder.engine.feedback import write_instructor_report, write_student_feedback
-from autograder.engine.record import GradebookRecorder, write_autograded
-
-FEEDBACK_FILE = "feedback.html"
-
-
-def course_db_url(course_root):
-    """The gradebook URL nbgrader_config.py names, else nbgrader's default in the course folder."""
-    config_file = Path(course_root) / "nbgrader_config.py"
-    if config_file.exists():
-        config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
-        url = config.get("CourseDirectory", {}).get("db_url")
-        if url:
-            return url
-    return f"sqlite:///{Path(course_root).resolve()}/gradebook.db"
+from autograder.engine.feedback import FEEDBACK_FILE, write_instructor_report, write_student_feedback
+from autograder.engine.record import GradebookRecorder
+from autograder.engine.settings import course_directory
 
 
-def grade_assignments(course_root, assignments, settings, *, force=False, students=None, console=None):
-    """Grade every submission of ``assignments`` in one pool; return the BatchOutcome."""
+def grade_assignments(course, assignments, settings, *, force=False, students=None, console=None):
+    """Grade every submission of ``assignments`` in one pool; return the BatchOutcome.
+
+    ``course`` is nbgrader's CourseDirectory, or a course folder whose configuration gives one.
+    """
     console = console or Console()
-    root = Path(course_root).resolve()
+    coursedir = course if isinstance(course, CourseDirectory) else course_directory(course)
+    root = Path(coursedir.root).resolve()
     assignments = [assignments] if isinstance(assignments, str) else list(assignments)
-    recorder = GradebookRecorder(course_db_url(root), assignments)
+    recorder = GradebookRecorder(coursedir, assignments)
+    autograded = Path(coursedir.format_path(coursedir.autograded_directory, ".", ".")).resolve()
 
     def keep(result):
-        recorder.record(result, _timestamp(root / "submitted" / result.student / result.assignment))
-        graded = root / "autograded" / result.student / result.assignment
-        write_autograded(root / "release" / result.assignment, result, graded)
-        # In autograded/ too, so that `nbgrader generate_feedback` (which replaces feedback/) carries it along.
-        for folder in (graded, root / "feedback" / result.student / result.assignment):
-            write_student_feedback(result, folder / FEEDBACK_FILE)
+        problems = recorder.record(result)
+        if problems and result.notebooks:
+            result.notebooks[0].problems.extend(problems)  # flags it, and the student reads why
+        # In autograded/: `nbgrader generate_feedback` carries it into feedback/ and release_feedback to the student.
+        write_student_feedback(result, autograded / result.student / result.assignment / FEEDBACK_FILE)
 
-    try:
-        outcome = grade_all(root, assignments, settings, root / "autograded", force=force, students=students,
-                            on_result=keep)
-        for result in outcome.skipped:
-            keep(result)
-        recorder.export_csv(root / "grades.csv")
-    finally:
-        recorder.close()
+    outcome = grade_all(root, assignments, settings, autograded, force=force, students=students, on_result=keep)
+    for result in outcome.skipped:
+        keep(result)
+    recorder.export_csv(root / "grades.csv")
     for assignment in assignments:
         part = outcome.only(assignment)
         report = root / "reports" / f"{assignment}.html"
-        write_instructor_report(assignment, part.results, part.failures, report)
+        write_instructor_report(assignment, part.results, part.failures, report, autograded)
         console.print(summary_table(assignment, part))
-    console.print(f"gradebook: {course_db_url(root)}\ngrades:    {root / 'grades.csv'}\n"
-                  f"feedback:  {root / 'feedback'}/<student>/<assignment>/{FEEDBACK_FILE}\nreports:   {root / 'reports'}/")
+    console.print(f"gradebook: {coursedir.db_url}\ngrades:    {root / 'grades.csv'}\n"
+                  f"feedback:  {autograded}/<student>/<assignment>/{FEEDBACK_FILE} (released with nbgrader "
+                  f"generate_feedback, release_feedback)\nreports:   {root / 'reports'}/")
     return outcome
 
 
-def grade_assignment(course_root, assignment, settings, **options):
+def grade_assignment(course, assignment, settings, **options):
     """Grade one assignment (see ``grade_assignments``)."""
-    return grade_assignments(course_root, [assignment], settings, **options)
+    return grade_assignments(course, [assignment], settings, **options)
 
 
 def summary_table(assignment, outcome):
@@ -73,23 +67,3 @@ def summary_table(assignment, outcome):
     for (_, student), why in outcome.failures.items():
         table.add_row(student, "-", "NOT GRADED", "", why[:80])
     return table
-
-
-def _timestamp(folder):
-    """The submission's ``timestamp.txt`` as nbgrader parses it; None when missing, a link, large or not a date."""
-    import os
-
-    from nbgrader.utils import parse_utc
-
-    from autograder.engine import submission
-
-    try:
-        fd = submission.open_folder(folder)
-        try:
-            text = submission.read_file(fd, "timestamp.txt", 256).decode().strip()
-        finally:
-            os.close(fd)
-        parse_utc(text)
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    return text
