@@ -34,7 +34,7 @@ def test_unknown_and_invalid_settings_are_refused_with_name_and_help(tmp_path):
         Settings.load(write_config(tmp_path, "c.Autograder.sandbox = 'docker'\n"))
     with pytest.raises(SettingError, match="keras_backend = 'mxnet' is refused: .*'tensorflow', 'jax', 'torch'"):
         Settings.load(write_config(tmp_path, "c.Autograder.keras_backend = 'mxnet'\n"))
-    with pytest.raises(SettingError, match=r"memory_mb = '4G' is refused: expected an int\. memory_mb: Address-space"):
+    with pytest.raises(SettingError, match=r"memory_mb = '4G' is refused: expected an int\. memory_mb: Memory of the whole sandbox"):
         Settings.load(write_config(tmp_path, "c.Autograder.memory_mb = '4G'\n"))
     with pytest.raises(SettingError, match="profile = 'tpu' is refused.*Training budget"):
         Settings.load(write_config(tmp_path, ""), profile="tpu")
@@ -50,7 +50,7 @@ def test_grade_command_refuses_bad_settings_before_grading_and_takes_overrides(t
     root = write_config(tmp_path, "c.Autograder.memory_mb = '4G'\n")
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", "01_neuron"], cwd=root, capture_output=True,
                           text=True)
-    assert done.returncode == 1 and "memory_mb = '4G' is refused" in done.stderr and "Address-space" in done.stderr
+    assert done.returncode == 1 and "memory_mb = '4G' is refused" in done.stderr and "Memory of the whole sandbox" in done.stderr
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", "01_neuron", "--Autograder.memory_mb=2048",
                            "--Autograder.profile=tpu"], cwd=root, capture_output=True, text=True)
     assert done.returncode == 1 and "memory_mb" not in done.stderr and "profile = 'tpu' is refused" in done.stderr
