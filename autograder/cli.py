@@ -21,6 +21,9 @@ def main(argv=None):
     grade.add_argument("--workers", "-j", type=int, help="parallel submissions (default: CPU cores or GPU slots)")
     grade.add_argument("--seed", type=int, help="seed of the hidden inputs (default from nbgrader_config.py)")
     grade.add_argument("--profile", choices=["auto", "cpu", "gpu"], help="training budget of Keras checks")
+    grade.add_argument("--ray", nargs="?", const="auto", metavar="ADDRESS",
+                       help="grade on a Ray cluster: ADDRESS (host:port), 'local' (a Ray on this machine), "
+                            "or none: $RAY_ADDRESS, else the cluster `ray start` made on this machine")
 
     release = commands.add_parser("release", help="generate release/ from source/ (nbgrader generate_assignment)")
     release.add_argument("assignment", nargs="*", help="default: every assignment in source/")
@@ -46,7 +49,8 @@ def main(argv=None):
         from autograder.engine.run import grade_assignments
         from autograder.engine.settings import Settings
 
-        settings = Settings.load(".", workers=args.workers, seed=args.seed, profile=args.profile)
+        settings = Settings.load(".", workers=args.workers, seed=args.seed, profile=args.profile,
+                                 executor=args.ray and "ray", ray_address=args.ray)
         outcome = grade_assignments(".", args.assignment, settings, force=args.force, students=args.student)
         return 1 if outcome.failures else 0
     if args.command == "release":

@@ -2,6 +2,7 @@
 import pytest
 
 from autograder.engine import batch
+from autograder.engine.executors import local
 from autograder.engine.sandbox import SandboxUnavailable
 from autograder.engine.settings import Settings
 from tests.conftest import ROOT
@@ -35,6 +36,6 @@ def test_unknown_and_invalid_settings_are_refused(tmp_path):
 def test_grading_refuses_to_run_unisolated_by_accident(tmp_path, monkeypatch):
     (tmp_path / "source" / "01_neuron").mkdir(parents=True)
     (tmp_path / "submitted" / "ann" / "01_neuron").mkdir(parents=True)
-    monkeypatch.setattr(batch, "bwrap_usable", lambda: False)
+    monkeypatch.setattr(local, "bwrap_usable", lambda: False)
     with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
         batch.grade_all(tmp_path, "01_neuron", Settings(), tmp_path / "results", show_progress=False)

@@ -1,31 +1,27 @@
 """Grade every submission of an assignment in parallel, resumably, with a progress bar.
 
 Submissions are found in nbgrader's layout (``submitted/<student>/<assignment>/``).
-Each worker process grades one submission at a time in its own sandbox slot
-and writes the result as JSON next to the autograded notebooks before the
-parent hears of it, so an interrupted run loses nothing: the next run skips
-every submission whose fingerprint (files, seed, notebooks, checks) is
-unchanged, unless forced. Only the parent writes the gradebook.
+Each worker process grades one submission at a time in its own sandbox slot,
+on this machine or on a Ray cluster (``executors/``), and the result is
+stored as JSON next to the autograded notebooks before the run counts it, so
+an interrupted run loses nothing: the next run skips every submission whose
+fingerprint (files, seed, notebooks, checks) is unchanged, unless forced.
+Only this process writes the gradebook.
 """
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
-import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from autograder.engine import devices, uids
+from autograder.engine import executors
 from autograder.engine.grade import grade_submission
 from autograder.results import SubmissionResult
-from autograder.engine.sandbox import SandboxUnavailable, bwrap_usable
 from autograder.engine.settings import Settings
 from autograder.hidden import ASSIGNMENTS
 
@@ -96,23 +92,12 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
             todo.append(job)
         else:
             outcome.skipped.append(old)
-    gpus = devices.find_gpus(settings.gpus)
-    workers = min(devices.worker_count(settings, gpus), max(len(todo), 1))
-    envs = [devices.worker_environment(slot, workers, gpus, settings) for slot in range(workers)]
-    cache = os.environ.get("AUTOGRADER_TRAINING_CACHE") or str(Path(results_root).resolve() / ".training-cache")
-    for env in envs:
-        env["AUTOGRADER_TRAINING_CACHE"] = cache  # identical models train once (see checks/training_cache.py)
     if not todo:
         return outcome
-    if settings.sandbox == "bwrap" and not bwrap_usable():
-        raise SandboxUnavailable(
-            "bubblewrap (bwrap) is missing or cannot create namespaces here: install it (apt-get install bubblewrap) "
-            "and allow user namespaces, or set c.Autograder.sandbox = 'none' for a trusted local run (no isolation)")
-
-    with _progress(show_progress) as progress, uids.leased(settings) as run_settings:
-        task = progress.add_task(f"grading {', '.join(assignments)} ({workers} workers)", total=len(todo))
-        pool = WorkerPool(workers, envs, Path(results_root) / ".logs")
-        for job, data, error in pool.run(todo, course_root, run_settings):
+    executor = executors.create(settings, results_root, len(todo))
+    with _progress(show_progress) as progress:
+        task = progress.add_task(f"grading {', '.join(assignments)} ({executor.description})", total=len(todo))
+        for job, data, error in executor.run(todo, course_root, settings):
             if error:
                 outcome.failures[(job.assignment, job.student)] = error
             else:
@@ -122,56 +107,6 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
                     on_result(result)
             progress.advance(task)
     return outcome
-
-
-class WorkerPool:
-    """Grading worker processes that survive the loss of one of them.
-
-    If a worker dies (the grader's own process ran out of memory, say), the
-    pool is rebuilt and the unfinished jobs run one at a time until the job
-    that kills a worker again is found; it is reported as not graded, the
-    rest go on in parallel, and every other submission is still graded.
-    """
-
-    def __init__(self, workers, envs, log_dir, task=None):
-        self.workers, self.envs, self.log_dir = workers, envs, log_dir
-        self.task = task or _grade_job
-
-    def _executor(self, workers):
-        context = multiprocessing.get_context("spawn")
-        slots = context.Queue()
-        for slot in range(workers):
-            slots.put(slot)
-        return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                   initargs=(slots, self.envs, self.log_dir))
-
-    def run(self, jobs, course_root, settings):
-        """Yield ``(job, result data, error)`` for every job as it finishes."""
-        queue, careful = list(jobs), False
-        while queue:
-            executor = self._executor(1 if careful else self.workers)
-            futures = {executor.submit(self.task, str(course_root), job, settings): job
-                       for job in (queue[:1] if careful else queue)}
-            broken = False
-            try:
-                for future in as_completed(futures):
-                    job, error, data = futures[future], None, None
-                    try:
-                        data = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        continue
-                    except SandboxUnavailable as err:
-                        error = f"the sandbox could not start: {err}"
-                    queue.remove(job)
-                    yield job, data, error
-            finally:
-                executor.shutdown(wait=not sys.exc_info()[0], cancel_futures=True)
-            if broken and careful:
-                yield queue.pop(0), None, "the grading worker died while grading this submission (out of memory?)"
-                careful = False  # culprit found: back to full speed
-            else:
-                careful = careful or broken
 
 
 def grade_notebooks(course_root, assignment, submissions, workdir, seed=2026, settings=None):

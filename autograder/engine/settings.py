@@ -4,6 +4,8 @@ from pathlib import Path
 
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder.engine.executors import EXECUTORS
+
 KERAS_BACKENDS = ("tensorflow", "jax", "torch")  # in the order "auto" prefers them
 
 
@@ -22,6 +24,8 @@ class Settings:
     keras_backend: str = "auto"       # "tensorflow", "jax", "torch", or "auto": $KERAS_BACKEND, else the one installed
     seed: int = 2026                  # hidden inputs; same seed, same grade
     profile: str = "auto"             # training budget: "cpu", "gpu" or "auto"
+    executor: str = "local"           # "local": worker processes here; "ray": tasks on a Ray cluster
+    ray_address: str = "auto"         # "auto": $RAY_ADDRESS or the cluster `ray start` made here; "host:port"; "local"
 
     @classmethod
     def load(cls, course_root, **overrides):
@@ -40,6 +44,8 @@ class Settings:
         settings = cls(**values)
         if settings.sandbox not in ("bwrap", "none"):
             raise ValueError(f"c.Autograder.sandbox must be 'bwrap' or 'none', not {settings.sandbox!r}")
+        if settings.executor not in EXECUTORS:
+            raise ValueError(f"c.Autograder.executor must be one of {', '.join(EXECUTORS)}, not {settings.executor!r}")
         if settings.keras_backend not in ("auto", *KERAS_BACKENDS):
             raise ValueError(f"c.Autograder.keras_backend must be 'auto' or one of {', '.join(KERAS_BACKENDS)}, "
                              f"not {settings.keras_backend!r}")
