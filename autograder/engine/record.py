@@ -2,13 +2,14 @@
 
 The gradebook stays nbgrader's own, so ``nbgrader export``,
 ``generate_feedback`` and formgrader keep working. Only the batch's parent
-process writes it (SQLite is not safe for concurrent writers).
+process writes it (SQLite is not safe for concurrent writers; with PostgreSQL,
+runs on different assignments may write at once).
 """
 import warnings
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook, InvalidEntry, MissingEntry
 from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SAWarning
 
@@ -31,6 +32,16 @@ class GradebookRecorder:
                 ) from None
 
     def record(self, result, timestamp=None):
+        """Store one result. Retried once when another run (on another assignment, into the same
+        PostgreSQL gradebook) adds the same new student at the same moment: nbgrader then raises
+        InvalidEntry after rolling back, and the second try finds the student."""
+        try:
+            self._record(result, timestamp)
+        except InvalidEntry:
+            self.gradebook.db.rollback()
+            self._record(result, timestamp)
+
+    def _record(self, result, timestamp):
         gb, assignment = self.gradebook, result.assignment
         gb.update_or_create_student(result.student)
         extra = {"timestamp": timestamp} if timestamp else {}
