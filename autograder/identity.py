@@ -42,8 +42,9 @@ def digest(identity):
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
-def differences(ours, theirs):
-    """Each part where ``theirs`` differs from ``ours``, in words ("hidden checks: a07_fashion_mnist.py differs")."""
+def differences(ours, theirs, them="there"):
+    """Each part where ``theirs`` differs from ``ours``, in words ("hidden checks: a07_fashion_mnist.py differs";
+    "package version: 0.2.0 {them}, 0.1.0 here")."""
     found = []
     for part in sorted(set(ours) | set(theirs)):
         mine, other = ours.get(part), theirs.get(part)
@@ -54,7 +55,7 @@ def differences(ours, theirs):
             listed = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
             found.append(f"{part}: {listed} differ{'s' if len(changed) == 1 else ''}")
         else:
-            found.append(f"{part}: {other} there, {mine} here")
+            found.append(f"{part}: {other} {them}, {mine} here")
     return found
 
 

@@ -365,9 +365,9 @@ def _check_node(grader, settings):
 @functools.lru_cache(maxsize=None)
 def _node_problem_cached(grader_json, sandbox, backend):
     ours = identity.grader_identity(backend)
-    differ = identity.differences(ours, json.loads(grader_json))
+    differ = identity.differences(ours, json.loads(grader_json), them="on the driver")
     if differ:
-        return "its installed grader differs from the driver's: " + "; ".join(differ).replace("there,", "on the driver,")
+        return "its installed grader differs from the driver's: " + "; ".join(differ)
     if sandbox == "bwrap" and not bwrap_usable():
         return "bubblewrap (bwrap) is missing or cannot create namespaces on this node"
     return ""
