@@ -24,7 +24,9 @@ from rich.console import Console
 from autograder import identity, stock
 from autograder.ci import max_scores
 from autograder.engine import batch
+from autograder.engine import grade
 from autograder.engine.run import grade_assignments
+from autograder.engine.settings import Settings
 from autograder.results import STUDENT_ERROR
 from autograder.zoo import cases
 from tests.conftest import ROOT
@@ -102,6 +104,31 @@ def verdicts(course, students):
         found[student] = [(i["grade_id"], c["name"], c["status"], c["points"], c["message"])
                           for nb in data["notebooks"] for i in nb["items"] for c in i["checks"]]
     return found
+
+
+def test_a_submission_travels_capped_and_the_node_sees_what_this_machine_would(tmp_path):
+    folder = tmp_path / "submission"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "a.csv").write_bytes(b"1,2\n")
+    with open(folder / "huge.bin", "wb") as huge:  # sparse: over the scratch cap, costs no disk
+        huge.truncate(grade.MAX_SCRATCH_BYTES + 1)
+    (folder / "neuron.ipynb").write_text('{"cells": []}')  # after the cap in copying order: still read whole
+    (folder / "z_after.txt").write_text("past the cap")
+    (folder / "link").symlink_to("/etc/passwd")
+    files = ray_executor.pack_submission(folder, Settings())
+    assert "link" not in [name for name, _, _ in files] and sum(len(d or b"") for _, _, d in files) < 100
+    arrived = ray_executor.unpack_submission(files, tmp_path / "node")
+    assert (arrived / "neuron.ipynb").read_text() == '{"cells": []}'
+    assert (arrived / "huge.bin").stat().st_size == grade.MAX_SCRATCH_BYTES + 1
+    here, there = grade._make_scratch(folder, tmp_path / "here"), grade._make_scratch(arrived, tmp_path / "there")
+    assert {p.relative_to(here): p.read_bytes() for p in here.rglob("*") if p.is_file()} == \
+        {p.relative_to(there): p.read_bytes() for p in there.rglob("*") if p.is_file()}
+
+
+def test_the_executor_setting_is_checked(tmp_path):
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.Autograder.executor = 'spark'\n")
+    with pytest.raises(ValueError, match="executor must be one of local, ray, not 'spark'"):
+        Settings.load(tmp_path)
 
 
 def test_the_local_pool_and_ray_give_identical_grades_and_gradebook_rows(cluster, zoo, tmp_path):

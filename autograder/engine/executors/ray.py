@@ -198,7 +198,7 @@ class RayExecutor:
         """Our own code raised on the node: a refused node (grade elsewhere) or a grader fault (not graded)."""
         if isinstance(cause, NodeRefused):
             if cause.node not in self.refused:
-                log.warning("refused Ray node %s: %s", cause.node, cause.reason)
+                log.warning("refused Ray node %s: %s", _node_name(cause.node), cause.reason)
             self.refused[cause.node] = cause.reason
             self.accepted.discard(cause.node)
             if not self.accepted:
@@ -241,7 +241,7 @@ class RayExecutor:
             reason = ray.get(ref)
             if reason:
                 refused[probes[ref]] = reason
-                log.warning("refused Ray node %s: %s", probes[ref], reason)
+                log.warning("refused Ray node %s: %s", _node_name(probes[ref]), reason)
             else:
                 accepted.add(probes[ref])
         if not accepted:
@@ -251,7 +251,13 @@ class RayExecutor:
 
 def _nobody_accepts(refused):
     return "no node of the Ray cluster can grade for this driver: " + (
-        "; ".join(f"{node}: {why}" for node, why in refused.items()) or "none answered")
+        "; ".join(f"{_node_name(node)}: {why}" for node, why in refused.items()) or "none answered")
+
+
+def _node_name(node_id):
+    """A node as an instructor can find it: its address, and the start of its Ray id."""
+    address = next((n["NodeManagerAddress"] for n in ray.nodes() if n["NodeID"] == node_id), "?")
+    return f"{address} ({node_id[:8]})"
 
 
 def _connect(settings):
