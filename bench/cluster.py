@@ -55,8 +55,7 @@ def main():
         try:
             for _ in range(args.rounds):
                 for name, argv in runs.items():
-                    seconds[name].append(timed(lambda: subprocess.run(argv, cwd=courses[name], env=env, check=True,
-                                                                       capture_output=True)))
+                    seconds[name].append(timed(lambda: _grade(argv, courses[name], env)))
         finally:
             ray.shutdown()
     total = {name: sum(times) for name, times in seconds.items()}
@@ -66,6 +65,12 @@ def main():
                "ray_over_local": round(total["ray"] / total["local"], 3)}
     print(json.dumps(figures, indent=2))
     Path(args.out).write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def _grade(argv, course, env):
+    done = subprocess.run(argv, cwd=course, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
 
 
 if __name__ == "__main__":

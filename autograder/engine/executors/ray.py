@@ -205,6 +205,8 @@ class RayExecutor:
                 raise RuntimeError(_nobody_accepts(self.refused))
             attempt.refusals += 1
             return None if attempt.refusals <= REFUSALS else (attempt.job, None, f"not graded: refused by {REFUSALS} nodes")
+        if isinstance(cause, SandboxUnavailable):  # as the local pool says it: not graded, the student not blamed
+            return attempt.job, None, f"the sandbox could not start: {cause}"
         why = f"{type(cause).__name__}: {cause}" if cause is not None else str(err).splitlines()[0]
         return attempt.job, None, f"the grader failed on a Ray node: {why[:500]}"
 
@@ -355,10 +357,7 @@ def _grade_remote(context, job, files):
     with tempfile.TemporaryDirectory(prefix="autograder-submission-") as scratch:
         local = dataclasses.replace(job, submission_dir=unpack_submission(files, Path(scratch) / "submission"),
                                     result_path=Path(scratch) / "result" / batch.RESULT_FILE)
-        try:
-            data = batch._grade_job(str(_course_on_node(context)), local, settings)
-        except SandboxUnavailable as err:  # this node's sandbox broke: the node's fault, not the student's
-            raise NodeRefused(node, f"the sandbox could not start: {err}") from None
+        data = batch._grade_job(str(_course_on_node(context)), local, settings)
     return node, data
 
 
