@@ -13,6 +13,7 @@ Usage: python bench/cluster.py [--rounds 2] [--out bench/cluster_results.json]
 import argparse
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from grading_speed import ASSIGNMENTS, build_course, timed  # noqa: E402
 
-os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # read when Ray is imported: the cluster stays on 127.0.0.1
+# Read when Ray is imported: the cluster stays on 127.0.0.1, and the drivers this bench starts share its token.
+os.environ.update(RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
 import ray  # noqa: E402
 
 
