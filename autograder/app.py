@@ -36,6 +36,8 @@ class AutograderApp(NbGrader):
         autograder grade 01_neuron 02_forward_pass
         autograder grade 01_neuron --force --student=ann
         autograder grade 07_fashion_mnist --Autograder.profile=gpu --Autograder.workers=4
+        autograder grade 07_fashion_mnist --ray                 (the Ray cluster at $RAY_ADDRESS)
+        autograder grade 07_fashion_mnist --ray=10.0.0.5:6379   (or --ray=local: a Ray on this machine)
     """
     aliases = ALIASES
     flags = FLAGS
@@ -71,8 +73,22 @@ class AutograderApp(NbGrader):
 
 def main(argv=None):
     app = AutograderApp()
-    app.initialize(argv)
+    app.initialize(_ray_option(sys.argv[1:] if argv is None else argv))
     return app.start()
+
+
+def _ray_option(argv):
+    """``--ray`` (grade on the Ray cluster ``$RAY_ADDRESS`` or ``ray start`` made here) and ``--ray=ADDRESS``
+    ('host:port', or 'local' for a private Ray on this machine) as the settings they stand for."""
+    out = []
+    for arg in argv:
+        if arg == "--ray" or arg.startswith("--ray="):
+            out.append("--Autograder.executor=ray")
+            if "=" in arg:
+                out.append(f"--Autograder.ray_address={arg.split('=', 1)[1]}")
+        else:
+            out.append(arg)
+    return out
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ need_apt=()
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)                      # the grading sandbox
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need_apt+=(dataset-fashion-mnist)  # offline Fashion-MNIST
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)                          # the browser tests (Playwright drives it)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need_apt+=(postgresql)  # the PostgreSQL gradebook tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing ${need_apt[*]}"
@@ -28,7 +29,7 @@ stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages (first run takes a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[tensorflow,dev]"
+  .venv/bin/python -m pip install -q -e ".[tensorflow,dev,ray,postgresql]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from autograder.engine import batch
+from autograder.engine.executors import local
 from autograder.engine.settings import Autograder, Settings, SettingError, course_directory
 from autograder.sandbox.client import SandboxUnavailable
 from tests.conftest import ROOT
@@ -67,6 +68,6 @@ def test_paths_and_gradebook_come_from_nbgraders_course_directory(tmp_path):
 def test_grading_refuses_to_run_unisolated_by_accident(tmp_path, monkeypatch):
     (tmp_path / "source" / "01_neuron").mkdir(parents=True)
     (tmp_path / "submitted" / "ann" / "01_neuron").mkdir(parents=True)
-    monkeypatch.setattr(batch, "bwrap_usable", lambda: False)
+    monkeypatch.setattr(local, "bwrap_usable", lambda: False)
     with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
         batch.grade_all(tmp_path, "01_neuron", Settings(), tmp_path / "results", show_progress=False)

@@ -2,7 +2,8 @@
 import os
 from pathlib import Path
 
-from autograder.engine.batch import Job, WorkerDied, WorkerPool
+from autograder.engine.batch import Job
+from autograder.engine.executors.local import WorkerDied, WorkerPool
 from autograder.engine.settings import Settings
 
 

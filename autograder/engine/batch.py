@@ -1,47 +1,42 @@
 """Grade every submission of an assignment in parallel, resumably, with a progress bar.
 
 Submissions are found in nbgrader's layout (``submitted/<student>/<assignment>/``).
-Each worker process grades one submission at a time in its own sandbox slot
-and writes the result as JSON next to the autograded notebooks before the
-parent hears of it, so an interrupted run loses nothing: the next run skips
-every submission whose fingerprint (files, seed, notebooks, checks) is
-unchanged, unless forced. Only the parent writes the gradebook.
+Each worker grades one submission at a time in its own sandbox slot, on this
+machine or on a Ray cluster (``executors/``), and the result is stored as
+JSON next to the autograded notebooks before the run counts it, so an
+interrupted run loses nothing: the next run skips every submission whose
+fingerprint (its files, and everything of the grader's a grade depends on:
+the grader's code, hidden checks and thresholds, the release and source
+notebooks, the seed, the resolved profile and backend) is unchanged, unless
+forced. Only this process writes the gradebook.
 
 Anything that goes wrong while grading or recording one submission is that
 submission's outcome alone: it is reported as a grader error (in the table,
 its ``autograder.json``, the report and the exit code), every other
 submission is graded and recorded, and the next run grades it again.
-A run killed outright leaves scratch folders and control groups behind; the
-next run removes those of every run that no longer holds its uid lease.
 """
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
-import sys
 import tempfile
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from autograder.engine import devices, uids
+from autograder import identity
+from autograder.engine import devices, executors
 from autograder.engine import submission as folder_io
 from autograder.engine.grade import grade_submission, scored_zero
 from autograder.engine.settings import Settings
-from autograder.hidden import ASSIGNMENTS
 from autograder.results import SubmissionResult
-from autograder.sandbox import cgroups
 from autograder.sandbox.client import SandboxUnavailable
-from autograder.sandbox.process import bwrap_usable
 
 RESULT_FILE = "autograder.json"
-SCRATCH = Path(tempfile.gettempdir()) / "autograder-runs"
+SCRATCH = Path(tempfile.gettempdir()) / "autograder-runs"  # each run's (or Ray worker's) scratch folders
 
 
 @dataclass
@@ -120,29 +115,13 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
             todo.append(job)
         else:
             outcome.skipped.append(old)
-    gpus = devices.find_gpus(settings.gpus)
-    workers = min(devices.worker_count(settings, gpus), max(len(todo), 1))
-    envs = [devices.worker_environment(slot, workers, gpus, settings) for slot in range(workers)]
-    cache = os.environ.get("AUTOGRADER_TRAINING_CACHE") or str(Path(results_root).resolve() / ".training-cache")
-    for env in envs:
-        env["AUTOGRADER_TRAINING_CACHE"] = cache  # identical models train once (see checks/training_cache.py)
-        if force:
-            env["AUTOGRADER_TRAINING_CACHE_REFRESH"] = "1"  # --force trains again instead of trusting stored results
     if not todo:
         return outcome
-    if settings.sandbox == "bwrap" and not bwrap_usable():
-        raise SandboxUnavailable(
-            "bubblewrap (bwrap) is missing or cannot create namespaces here: install it (apt-get install bubblewrap) "
-            "and allow user namespaces, or set c.Autograder.sandbox = 'none' for a trusted local run (no isolation)")
-    layout = _control_groups(settings)
-
-    with _progress(show_progress) as progress, uids.leased(settings) as run_settings:
-        run = outcome.run = f"run-{(run_settings.sandbox_uid_base - settings.sandbox_uid_base) // uids.BLOCK}"
-        _remove_leftovers(run, layout, settings)
-        task = progress.add_task(f"grading {', '.join(assignments)} ({workers} workers)", total=len(todo))
-        pool = WorkerPool(workers, envs, Path(results_root) / ".logs")
-        for job, data, error in pool.run(todo, course_root, run_settings, layout, run):
-            if isinstance(error, WorkerDied):  # the submission's fault: zero, flagged, with the reason
+    executor = executors.create(settings, results_root, len(todo), force)
+    with _progress(show_progress) as progress:
+        task = progress.add_task(f"grading {', '.join(assignments)} ({executor.description})", total=len(todo))
+        for job, data, error in executor.run(todo, course_root, settings):
+            if isinstance(error, executors.WorkerDied):  # the submission's fault: zero, flagged, with the reason
                 data, error = _store(job, scored_zero(course_root, job.assignment, job.student, str(error))), None
             result = None if error else _result_or_error(data)
             if result is not None and on_result:
@@ -158,9 +137,7 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
             else:
                 outcome.graded.append(result)
             progress.advance(task)
-        shutil.rmtree(SCRATCH / run, ignore_errors=True)
-        if layout is not None:
-            cgroups.kill_and_remove([base / run for _, base in layout.bases])
+    outcome.run = executor.run_name
     return outcome
 
 
@@ -187,103 +164,6 @@ def _store(job, result):
     partial.write_text(json.dumps(data, indent=1))
     partial.replace(job.result_path)
     return data
-
-
-def _control_groups(settings):
-    """The control-group layout sandboxes are limited with, or None (said once, on stderr)."""
-    if settings.cgroups == "off":
-        return None
-    layout, why = cgroups.detect()
-    if layout is None:
-        message = (f"autograder: no control groups ({why}); memory is limited per process (RLIMIT_AS) and "
-                   "processes per uid (RLIMIT_NPROC), not per sandbox")
-        if settings.cgroups == "required":
-            raise SandboxUnavailable(message + "; c.Autograder.cgroups = 'required' refuses to grade like this")
-        print(message, file=sys.stderr)
-    return layout
-
-
-def _remove_leftovers(run, layout, settings):
-    """Scratch folders and control groups of runs that ended without cleaning up (killed with SIGKILL)."""
-    def live(name):
-        block = name.removeprefix("run-")
-        return name == run or (block.isdigit() and uids.held(int(block)))
-
-    SCRATCH.mkdir(mode=0o755, exist_ok=True)
-    for folder in SCRATCH.glob("run-*"):
-        if folder.name == run or not live(folder.name):
-            shutil.rmtree(folder, ignore_errors=True)
-    if layout is not None:
-        cgroups.remove_stale(layout, "run-", live)
-
-
-class WorkerPool:
-    """Grading worker processes that survive the loss of one of them.
-
-    If a worker dies (the grader's own process ran out of memory, say), the
-    pool is rebuilt and the unfinished jobs run one at a time until the job
-    that kills a worker again is found; it is reported as not graded, the
-    rest go on in parallel, and every other submission is still graded.
-    """
-
-    def __init__(self, workers, envs, log_dir, task=None):
-        self.workers, self.envs, self.log_dir = workers, envs, log_dir
-        self.task = task or _grade_job
-
-    def _executor(self, workers):
-        context = multiprocessing.get_context("spawn")
-        slots = context.Queue()
-        for slot in range(workers):
-            slots.put(slot)
-        return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                   initargs=(slots, self.envs, self.log_dir))
-
-    def run(self, jobs, course_root, settings, *extra):
-        """Yield ``(job, result data, error)`` for every job as it finishes; ``extra`` goes to the task."""
-        queue, careful = list(jobs), False
-        while queue:
-            executor = self._executor(1 if careful else self.workers)
-            futures = {executor.submit(self.task, str(course_root), job, settings, *extra): job
-                       for job in (queue[:1] if careful else queue)}
-            broken = False
-            try:
-                for future in as_completed(futures):
-                    job, error, data = futures[future], None, None
-                    try:
-                        data = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        continue
-                    except Exception as err:  # noqa: BLE001 - the task itself failed: this job's outcome only
-                        error = f"grader error: {type(err).__name__}: {str(err)[:300]}"
-                    queue.remove(job)
-                    yield job, data, error
-            finally:
-                _shut_down(executor)
-            if broken and careful:
-                yield queue.pop(0), None, WorkerDied()
-                careful = False  # culprit found: back to full speed
-            else:
-                careful = careful or broken
-
-
-class WorkerDied(Exception):
-    """Grading this submission killed the grading worker process, twice (the second time alone)."""
-
-    def __str__(self):
-        return ("grading this submission killed the grader's worker process twice (out of memory?); it scores "
-                "zero and is flagged for review")
-
-
-def _shut_down(executor):
-    """Stop the pool's workers and wait for them, so none is left behind as a zombie."""
-    processes = list((executor._processes or {}).values())  # noqa: SLF001 - the executor does not join a broken pool's
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.join(timeout=10)
-        if process.is_alive():
-            process.kill()
-            process.join()
 
 
 def grade_notebooks(course_root, assignment, submissions, workdir, seed=2026, settings=None):
@@ -316,12 +196,14 @@ def _start_worker(slots, envs, log_dir):
     os.dup2(log, 2)
 
 
-def _grade_job(course_root, job, settings, layout=None, run="run"):
-    """Grade one submission and store its result; any exception becomes that submission's grader error."""
+def _grade_job(course_root, job, settings, layout=None, run="run", notes=()):
+    """Grade one submission and store its result; any exception becomes that submission's grader error.
+    ``notes`` about its folder come from where it was read (a Ray driver)."""
     (SCRATCH / run).mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=f"slot{_SLOT}-", dir=SCRATCH / run))
     try:
         result = grade_submission(course_root, job.assignment, job.student, settings, workdir, _SLOT, layout, run)
+        result.problems[:0] = notes
     except SandboxUnavailable as err:
         result = SubmissionResult(job.assignment, job.student, [], error=f"grader error: the sandbox could not start: {err}")
     except Exception as err:  # noqa: BLE001 - a fault of the grader's while grading this one submission
@@ -335,14 +217,16 @@ def _grade_job(course_root, job, settings, layout=None, run="run"):
 
 # -- helpers ------------------------------------------------------------------------------
 def _course_hash(course_root, assignment, settings):
-    """What a grade depends on besides the submission: source notebooks, hidden checks, seed, profile."""
-    digest = hashlib.sha256(f"{settings.seed}|{settings.profile}".encode())
-    for path in sorted((Path(course_root) / "source" / assignment).glob("*.ipynb")):
-        digest.update(path.read_bytes())
-    hidden = Path(__file__).resolve().parent.parent / "hidden"
-    for path in [hidden / f"{ASSIGNMENTS[assignment]}.py", hidden / "thresholds.json"]:
-        if path.exists():
-            digest.update(path.read_bytes())
+    """What a grade depends on besides the submission: the grader (its code, hidden checks, thresholds,
+    libraries: ``identity``), the course's source and release notebooks, the seed, and the profile and
+    Keras backend this run resolves to."""
+    backend = devices.keras_backend(settings.keras_backend)
+    profile = settings.profile if settings.profile != "auto" else ("gpu" if devices.find_gpus(settings.gpus) else "cpu")
+    digest = hashlib.sha256(f"{settings.seed}|{profile}|{backend}".encode())
+    digest.update(identity.digest(identity.grader_identity(backend)).encode())
+    for kind in ("source", "release"):
+        for path in sorted((Path(course_root) / kind / assignment).glob("*.ipynb")):
+            digest.update(kind.encode() + path.read_bytes())
     return digest.hexdigest()
 
 

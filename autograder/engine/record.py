@@ -12,7 +12,8 @@ sets it, the course's late-penalty method, "No response." comments; manual
 scores, comments and extra credit given in formgrader are never touched. The
 submission time comes from its ``timestamp.txt``, read safely
 (``read_timestamp``). Only the batch's parent process writes the gradebook
-(SQLite is not safe for concurrent writers).
+(SQLite is not safe for concurrent writers; with PostgreSQL, runs on
+different assignments may write at once).
 """
 import datetime
 import errno
@@ -22,7 +23,7 @@ import warnings
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook, InvalidEntry, MissingEntry
 from nbgrader.plugins import CsvExportPlugin
 from nbgrader.preprocessors import AssignLatePenalties, LimitOutput, SaveAutoGrades
 from nbgrader.utils import parse_utc
@@ -172,11 +173,10 @@ class GradebookRecorder:
         (a bad ``timestamp.txt``): they flag the submission and belong in its feedback."""
         assignment, student = result.assignment, result.student
         timestamp, problem = read_timestamp(self.path(self.coursedir.submitted_directory, student, assignment))
-        with Gradebook(self.db_url) as gb, warnings.catch_warnings():
-            warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush warnings (seen in autograde too)
-            gb.update_or_create_student(student)
-            gb.update_or_create_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
-            known = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+        try:
+            known = self._register(assignment, student, timestamp)
+        except InvalidEntry:  # another run (another assignment, one PostgreSQL gradebook) added this student just now
+            known = self._register(assignment, student, timestamp)
         folder = self.path(self.coursedir.autograded_directory, student, assignment)
         folder.mkdir(parents=True, exist_ok=True)
         # What nbgrader's autograde copies along and generate_feedback / release_feedback read there.
@@ -200,6 +200,14 @@ class GradebookRecorder:
         if result.flagged or problem:
             flag(self.db_url, assignment, student, [n for n in known if n in graded])
         return [problem] if problem else []
+
+    def _register(self, assignment, student, timestamp):
+        """The student and the submission in the gradebook; the assignment's notebook names."""
+        with Gradebook(self.db_url) as gb, warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush warnings (seen in autograde too)
+            gb.update_or_create_student(student)
+            gb.update_or_create_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
+            return [nb.name for nb in gb.find_assignment(assignment).notebooks]
 
     def export_csv(self, path):
         """grades.csv exactly as ``nbgrader export`` writes it (its own plugin, in this process)."""

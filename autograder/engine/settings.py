@@ -18,6 +18,8 @@ from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode
 from traitlets.config import Config, LoggingConfigurable
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder.engine.executors import EXECUTORS
+
 KERAS_BACKENDS = ("tensorflow", "jax", "torch")  # in the order "auto" prefers them
 PROFILES = ("auto", "cpu", "gpu")
 CONFIG_FILE = "nbgrader_config.py"
@@ -60,6 +62,10 @@ class Settings:
     seed: int = setting(2026, "Seed of the hidden inputs: the same seed gives the same grade.")
     profile: str = setting("auto", "Training budget of Keras checks: 'cpu', 'gpu', or 'auto' (by the hardware).",
                            PROFILES)
+    executor: str = setting("local", "'local': grading worker processes on this machine; 'ray': one task per "
+                                     "submission on a Ray cluster.", EXECUTORS)
+    ray_address: str = setting("auto", "The Ray cluster: 'auto' ($RAY_ADDRESS, else the one `ray start` made here), "
+                                       "'host:port', or 'local' (a private Ray on this machine).")
 
     @classmethod
     def from_config(cls, config, **overrides):

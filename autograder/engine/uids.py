@@ -6,6 +6,12 @@ same uids would share that count: one student's fork bomb would stop the
 other run's sandboxes from starting. Each run therefore leases its own block
 of ``BLOCK`` uids, held by an exclusive lock file for as long as the run
 lasts; the operating system drops the lock when the run's process ends.
+
+Graders that are not a run's only process on their host (Ray workers: each
+grades one submission at a time, for whichever run sent it) lease one uid
+each instead: they hold a block *shared* and a slot in it exclusively, so
+such graders share a block without sharing a uid, and a local run, which
+needs its block exclusively, never takes one of theirs.
 """
 import contextlib
 import dataclasses
@@ -24,11 +30,8 @@ def leased(settings):
     """``settings`` with ``sandbox_uid_base`` moved to a uid block no other run on this host holds."""
     LOCKS.mkdir(mode=0o755, exist_ok=True)
     for block in range(BLOCKS):
-        fd = os.open(LOCKS / f"{block}.lock", os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        fd = _lock(LOCKS / f"{block}.lock", fcntl.LOCK_EX)
+        if fd is None:
             continue
         try:
             yield dataclasses.replace(settings, sandbox_uid_base=settings.sandbox_uid_base + block * BLOCK)
@@ -40,15 +43,39 @@ def leased(settings):
 
 
 def held(block):
-    """Whether a live run holds ``block`` (its lock file is locked)."""
-    try:
-        fd = os.open(LOCKS / f"{block}.lock", os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    """Whether a live run (or a Ray worker's slot) holds ``block``."""
+    fd = _lock(LOCKS / f"{block}.lock", fcntl.LOCK_EX)
+    if fd is None:
         return True
-    finally:
-        os.close(fd)
+    os.close(fd)
     return False
+
+
+def lease_slot():
+    """A sandbox slot for this process until it ends: uid ``sandbox_uid_base + slot`` is its alone on this host."""
+    LOCKS.mkdir(mode=0o755, exist_ok=True)
+    for block in range(BLOCKS):
+        shared = _lock(LOCKS / f"{block}.lock", fcntl.LOCK_SH)
+        if shared is None:
+            continue
+        for slot in range(BLOCK):
+            mine = _lock(LOCKS / f"{block}.{slot}.lock", fcntl.LOCK_EX)
+            if mine is not None:
+                _HELD.extend([shared, mine])  # released by the operating system when this process ends
+                return block * BLOCK + slot
+        os.close(shared)
+    raise RuntimeError(f"every sandbox uid on this host is leased (lock files in {LOCKS})")
+
+
+_HELD = []
+
+
+def _lock(path, mode):
+    """An open descriptor of ``path`` locked with ``mode``, or None if another process holds it."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
