@@ -24,7 +24,6 @@ from rich.console import Console
 from autograder import identity, stock
 from autograder.ci import max_scores
 from autograder.engine import batch
-from autograder.engine import grade
 from autograder.engine.run import grade_assignments
 from autograder.engine.settings import Settings
 from autograder.results import STUDENT_ERROR
@@ -106,28 +105,32 @@ def verdicts(course, students):
     return found
 
 
-def test_a_submission_travels_capped_and_the_node_sees_what_this_machine_would(tmp_path):
-    folder = tmp_path / "submission"
+def test_a_submission_travels_as_this_machine_reads_it_with_its_notes(tmp_path):
+    course = tmp_path / "course"
+    folder = course / "submitted" / "ann" / ASSIGNMENT
     (folder / "data").mkdir(parents=True)
+    (course / "source" / ASSIGNMENT).mkdir(parents=True)
+    (course / "source" / ASSIGNMENT / "neuron.ipynb").write_text("{}")
     (folder / "data" / "a.csv").write_bytes(b"1,2\n")
-    with open(folder / "huge.bin", "wb") as huge:  # sparse: over the scratch cap, costs no disk
-        huge.truncate(grade.MAX_SCRATCH_BYTES + 1)
-    (folder / "neuron.ipynb").write_text('{"cells": []}')  # after the cap in copying order: still read whole
-    (folder / "z_after.txt").write_text("past the cap")
+    with open(folder / "huge.bin", "wb") as huge:  # sparse: over the submission's size limit, costs no disk
+        huge.truncate((51 << 20))
+    (folder / "neuron.ipynb").write_text('{"cells": []}')
     (folder / "link").symlink_to("/etc/passwd")
-    files = ray_executor.pack_submission(folder, Settings())
-    assert "link" not in [name for name, _, _ in files] and sum(len(d or b"") for _, _, d in files) < 100
-    arrived = ray_executor.unpack_submission(files, tmp_path / "node")
-    assert (arrived / "neuron.ipynb").read_text() == '{"cells": []}'
-    assert (arrived / "huge.bin").stat().st_size == grade.MAX_SCRATCH_BYTES + 1
-    here, there = grade._make_scratch(folder, tmp_path / "here"), grade._make_scratch(arrived, tmp_path / "there")
-    assert {p.relative_to(here): p.read_bytes() for p in here.rglob("*") if p.is_file()} == \
-        {p.relative_to(there): p.read_bytes() for p in there.rglob("*") if p.is_file()}
+    job = batch.Job(ASSIGNMENT, "ann", tmp_path / "result.json", "")
+    files, notes = ray_executor.pack_submission(course, job, Settings())
+    assert sorted(name for name, _ in files) == ["data/a.csv", "neuron.ipynb"]
+    assert any("link is a symbolic link" in n for n in notes) and any("huge.bin is" in n for n in notes)
+    arrived = ray_executor.unpack_submission(files, tmp_path / "node" / "submitted" / "ann" / ASSIGNMENT)
+    assert (arrived / "neuron.ipynb").read_text() == '{"cells": []}' and (arrived / "data" / "a.csv").read_bytes() == b"1,2\n"
+    (course / "submitted" / "bob").mkdir()
+    os.symlink(folder, course / "submitted" / "bob" / ASSIGNMENT)  # a folder that is a link travels as nothing
+    files, notes = ray_executor.pack_submission(course, batch.Job(ASSIGNMENT, "bob", tmp_path / "r.json", ""), Settings())
+    assert files == [] and "symbolic link" in notes[0]
 
 
 def test_the_executor_setting_is_checked(tmp_path):
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.Autograder.executor = 'spark'\n")
-    with pytest.raises(ValueError, match="executor must be one of local, ray, not 'spark'"):
+    with pytest.raises(ValueError, match="executor = 'spark' is refused: expected any of"):
         Settings.load(tmp_path)
 
 

@@ -18,8 +18,6 @@ submission is graded and recorded, and the next run grades it again.
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +34,6 @@ from autograder.results import SubmissionResult
 from autograder.sandbox.client import SandboxUnavailable
 
 RESULT_FILE = "autograder.json"
-SCRATCH = Path(tempfile.gettempdir()) / "autograder-runs"  # each run's (or Ray worker's) scratch folders
 
 
 @dataclass
@@ -199,10 +196,8 @@ def _start_worker(slots, envs, log_dir):
 def _grade_job(course_root, job, settings, layout=None, run="run", notes=()):
     """Grade one submission and store its result; any exception becomes that submission's grader error.
     ``notes`` about its folder come from where it was read (a Ray driver)."""
-    (SCRATCH / run).mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=f"slot{_SLOT}-", dir=SCRATCH / run))
     try:
-        result = grade_submission(course_root, job.assignment, job.student, settings, workdir, _SLOT, layout, run)
+        result = grade_submission(course_root, job.assignment, job.student, settings, _SLOT, layout, run)
         result.problems[:0] = notes
     except SandboxUnavailable as err:
         result = SubmissionResult(job.assignment, job.student, [], error=f"grader error: the sandbox could not start: {err}")
@@ -210,8 +205,6 @@ def _grade_job(course_root, job, settings, layout=None, run="run", notes=()):
         where = traceback.extract_tb(err.__traceback__)[-1]
         result = SubmissionResult(job.assignment, job.student, [], error=(
             f"grader error: {type(err).__name__}: {str(err)[:300]} (at {Path(where.filename).name}:{where.lineno})"))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     return _store(job, result)
 
 

@@ -9,6 +9,7 @@ zero and flags it.
 """
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -20,15 +21,17 @@ from autograder.hidden import check_name, checks_for, describe, run_check
 from autograder.results import (
     STUDENT_ERROR, CellRun, CheckResult, ItemResult, NotebookResult, SubmissionResult, point_shares,
 )
-from autograder.sandbox.client import Deadline, SandboxDied, SandboxStudent, Session
+from autograder.sandbox.client import POOL, Deadline, SandboxDied, SandboxStudent, Session
 
 TAMPERED = "tampering with the grader was detected ({}); this submission scores zero and is flagged for review"
+PRELOADABLE = {"keras", "tensorflow", "torch", "jax", "sklearn", "scipy"}
+IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.M)
 
 
-def grade_submission(course_root, assignment, student, settings, workdir, slot=0, layout=None, run="run"):
+def grade_submission(course_root, assignment, student, settings, slot=0, layout=None, run="run", pool=POOL):
     """Grade every course notebook of ``assignment`` for one student; return a SubmissionResult."""
     start, deadline = time.perf_counter(), Deadline(settings.submission_timeout)
-    course_root, workdir = Path(course_root), Path(workdir)
+    course_root = Path(course_root)
     templates = nbs.notebooks_of(course_root / "source" / assignment)
     result = SubmissionResult(assignment, student, [])
     try:
@@ -40,10 +43,11 @@ def grade_submission(course_root, assignment, student, settings, workdir, slot=0
         return result
     try:
         found = folder_io.scan(folder, folder_io.Limits.from_settings(settings), [t.name for t in templates])
-        files = workdir / "submission"
-        result.problems = found.problems + folder_io.copy_files(folder, found, files)
+        files, unread = folder_io.read_files(folder, found)
+        result.problems = found.problems + unread
+        preload = preloads(course_root / "source" / assignment)
         for template in templates:
-            session = Session(files, settings, slot, deadline, layout, run)
+            session = Session(files, settings, slot, deadline, layout, run, preload, pool)
             try:
                 result.notebooks.append(grade_notebook(assignment, student, nbs.read(template), template.name,
                                                        folder, found, session, settings, deadline))
@@ -57,7 +61,7 @@ def grade_submission(course_root, assignment, student, settings, workdir, slot=0
 
 def grade_notebook(assignment, student, template, name, folder, found, session, settings, deadline):
     """Grade one notebook; never raises for anything the student did."""
-    submitted, error = _read_submitted(folder, found, name, settings)
+    submitted, error = _read_submitted(folder, found, name)
     if error:
         return _unreadable(template, name, error)
     submitted, notes = nbs.sanitize(submitted)  # the raw JSON, in the form the grader reads
@@ -103,6 +107,17 @@ def _zero_everything(result, reason):
     result.problems.append(reason)
 
 
+def preloads(source_folder):
+    """The heavy modules the course's set-up cells import (``PRELOADABLE``): a sandbox imports them while
+    it waits for its submission (``SandboxPool``)."""
+    found = set()
+    for path in nbs.notebooks_of(source_folder):
+        for cell in nbs.read(path).cells:
+            if cell.cell_type == "code" and not (nbs.is_answer(cell) or nbs.is_graded_test(cell) or nbs.is_demo(cell)):
+                found |= {m.group(1) for m in IMPORT.finditer(cell.source)}
+    return tuple(sorted(found & PRELOADABLE))
+
+
 def scored_zero(course_root, assignment, student, reason):
     """A submission that could not be graded for a reason of its own: every item zero, flagged."""
     templates = nbs.notebooks_of(Path(course_root) / "source" / assignment)
@@ -118,16 +133,13 @@ def _unreadable(template, name, reason):
     return NotebookResult(name, items, error=reason)
 
 
-def _read_submitted(folder, found, name, settings):
+def _read_submitted(folder, found, name):
     """``(notebook, "")`` or ``(None, why it cannot be graded)``."""
     if name not in found.files:
         refused = [p for p in found.problems if p.startswith(f"{name} ")]
         return None, refused[0] if refused else f"{name} was not submitted"
-    limit = int(settings.max_notebook_mb * 1e6)
-    if found.files[name] > limit:
-        return None, f"{name} is {found.files[name] / 1e6:.0f} MB, over the {settings.max_notebook_mb:g} MB limit (max_notebook_mb)"
     try:
-        nb = json.loads(folder_io.read_file(folder, name, limit).decode("utf-8"))
+        nb = json.loads(folder_io.read_file(folder, name, found.files[name]).decode("utf-8"))
     except (OSError, ValueError, RecursionError) as err:  # unreadable, not UTF-8 or not JSON
         return None, f"{name} is not a valid notebook ({type(err).__name__}: {str(err)[:200]})"
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):

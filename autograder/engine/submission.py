@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import os
 import stat
-from pathlib import Path
 
 MAX_DEPTH = 8
 CHUNK = 1 << 20
@@ -25,13 +24,14 @@ _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 @dataclasses.dataclass
 class Limits:
     max_files: int = 500
-    max_bytes: int = 50 << 20        # all files together
-    max_file_bytes: int = 50 << 20   # one file
+    max_bytes: int = 50 << 20          # all files together
+    max_file_bytes: int = 50 << 20     # one file
+    max_notebook_bytes: int = 20 << 20  # one of the course's notebooks (the names scan looks at first)
 
     @classmethod
     def from_settings(cls, settings):
         total = int(settings.max_submission_mb * (1 << 20))
-        return cls(int(settings.max_submission_files), total, total)
+        return cls(int(settings.max_submission_files), total, total, int(settings.max_notebook_mb * 1e6))
 
 
 @dataclasses.dataclass
@@ -78,6 +78,9 @@ def scan(folder_fd, limits, first=()):
                 except OSError:
                     continue
                 why = _refusal(info, depth, limits)
+                if depth == 0 and name in first and stat.S_ISREG(info.st_mode) and info.st_size > limits.max_notebook_bytes:
+                    why = (f"is {info.st_size / 1e6:.0f} MB, over the {limits.max_notebook_bytes / 1e6:g} MB limit "
+                           "(max_notebook_mb)")
                 if why:
                     problems.append(f"{relative} {why}; it was not read")
                 elif stat.S_ISDIR(info.st_mode):
@@ -172,22 +175,12 @@ def fingerprint(folder_fd, found, salt):
     return digest.hexdigest()
 
 
-def copy_files(folder_fd, found, destination):
-    """Copy the readable files into ``destination`` (a folder the grader made), world-readable for the
-    sandbox; return notes about files that could not be copied."""
-    problems = []
-    destination = Path(destination)
-    destination.mkdir(parents=True, exist_ok=True)
-    os.chmod(destination, 0o755)
+def read_files(folder_fd, found):
+    """``({relative path: bytes}, notes)``: the readable files, and a note for each that could not be read."""
+    files, problems = {}, []
     for relative, size in sorted(found.files.items()):
         try:
-            data = read_file(folder_fd, relative, size)
+            files[relative] = read_file(folder_fd, relative, size)
         except (OSError, ValueError) as err:
             problems.append(f"{relative} could not be read ({err}); it was left out")
-            continue
-        target = destination / relative
-        for parent in reversed(target.relative_to(destination).parents[:-1]):
-            (destination / parent).mkdir(mode=0o755, exist_ok=True)
-        target.write_bytes(data)
-        os.chmod(target, 0o644)
-    return problems
+    return files, problems

@@ -20,7 +20,8 @@ import os
 import tempfile
 from pathlib import Path
 
-BLOCK = 256     # uids per run: more than any machine's grading workers
+BLOCK = 256     # uids per run: two per grading worker (see sandbox/process.py), more than any machine needs
+SLOTS = BLOCK // 2  # grading workers (sandbox slots) per block
 BLOCKS = 64     # runs at once on one host
 LOCKS = Path(tempfile.gettempdir()) / "autograder-uid-blocks"
 
@@ -58,11 +59,11 @@ def lease_slot():
         shared = _lock(LOCKS / f"{block}.lock", fcntl.LOCK_SH)
         if shared is None:
             continue
-        for slot in range(BLOCK):
+        for slot in range(SLOTS):
             mine = _lock(LOCKS / f"{block}.{slot}.lock", fcntl.LOCK_EX)
             if mine is not None:
                 _HELD.extend([shared, mine])  # released by the operating system when this process ends
-                return block * BLOCK + slot
+                return block * SLOTS + slot
         os.close(shared)
     raise RuntimeError(f"every sandbox uid on this host is leased (lock files in {LOCKS})")
 

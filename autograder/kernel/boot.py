@@ -1,25 +1,30 @@
 """Start the sandboxed kernel: ``python -s -P -c "__import__('gradekernel.boot').boot.main()"``.
 
 In this order, before any student code runs: the tamper guard is
-installed; the submitted files are copied from the read-only
-``/opt/submission`` into the private, size-limited home; IPython and numpy
-are imported; the monitor (``monitor``) is loaded with private globals and
+installed; IPython, numpy and the modules the course's set-up cells import
+(``GRADEKERNEL_PRELOAD``, e.g. ``keras``) are imported, and plotting
+modules are made to load on first use (grading never runs the cells that
+plot); the monitor (``monitor``) is loaded with private globals and
 builtins and started in a thread of its own; the kernel's package is
 dropped from ``sys.modules`` and ``sys.path``; the home folder is put last
 on ``sys.path`` (a student's ``json.py`` cannot shadow the standard
 library); the guard is armed; and the main thread starts running jobs.
-The request and reply pipes' descriptors come in ``GRADEKERNEL_FDS``.
+A kernel is started before the grader knows whose work it will run: the
+submission's files arrive with its first request (``files``), so a worker
+can boot the next sandbox while it grades the current one. The request and
+reply pipes' descriptors come in ``GRADEKERNEL_FDS``.
 """
 import builtins
+import importlib
+import importlib.util
 import os
 import queue
-import shutil
 import sys
 import _thread
 from pathlib import Path
 
 PACKAGE = __name__.rpartition(".")[0]
-SUBMISSION = Path("/opt/submission")
+LAZY = ("matplotlib.pyplot",)  # loaded on first use: the course's set-up cells import it for plots grading skips
 
 
 def main():
@@ -28,10 +33,14 @@ def main():
     arm = guard.install(PACKAGE)
     requests, replies = (int(fd) for fd in os.environ.pop("GRADEKERNEL_FDS").split(","))
     home = Path.cwd()
-    _copy_submission(SUBMISSION, home)
 
     import numpy  # noqa: F401  (imported before student code, for the monitor and the jobs)
     from IPython.core.interactiveshell import InteractiveShell
+
+    for name in LAZY:
+        _lazy(name)
+    for name in filter(None, os.environ.pop("GRADEKERNEL_PRELOAD", "").split(",")):
+        importlib.import_module(name)
 
     from . import jobs
 
@@ -56,12 +65,16 @@ def _load_monitor():
     return namespace["serve"]
 
 
-def _copy_submission(source, home):
-    """The submitted files into the home folder (the grader made ``source``: folders and regular files)."""
-    if not source.is_dir():
+def _lazy(name):
+    """Put module ``name`` in ``sys.modules`` so that it is imported when first used, not when imported
+    (``importlib.util.LazyLoader``); its package is not imported until then either."""
+    package, _, leaf = name.rpartition(".")
+    parent = importlib.util.find_spec(package)
+    if name in sys.modules or parent is None or not parent.submodule_search_locations:
         return
-    for folder, subfolders, files in os.walk(source):
-        target = home / Path(folder).relative_to(source)
-        target.mkdir(exist_ok=True)
-        for name in files:
-            shutil.copyfile(Path(folder) / name, target / name)
+    path = Path(list(parent.submodule_search_locations)[0]) / f"{leaf}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)

@@ -9,6 +9,7 @@ is released.
 """
 import io
 import json
+import os
 import sys
 
 from numpy._core.umath import _extobj_contextvar, _make_extobj
@@ -49,6 +50,19 @@ class Student:
 
     def __init__(self, shell):
         self.shell = shell
+
+    def files(self, files):
+        """Write the submission's files (``{relative path: bytes}``) into the home folder, before any of its code runs."""
+        home = os.getcwd()
+        for name, data in files.items():
+            parts = [p for p in name.split("/") if p]
+            if name.startswith("/") or ".." in parts or not parts:
+                continue
+            folder = os.path.join(home, *parts[:-1])
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, parts[-1]), "wb") as handle:
+                handle.write(data)
+        return ("ok",)
 
     def run_cell(self, code):
         out = CappedText()
@@ -123,7 +137,8 @@ class Student:
 
 def main_loop(student, inbox):
     """Run the jobs the monitor thread sends, one at a time, forever."""
-    ops = {"run_cell": student.run_cell, "call": student.call, "model": student.model, "fit": student.fit}
+    ops = {"files": student.files, "run_cell": student.run_cell, "call": student.call, "model": student.model,
+           "fit": student.fit}
     while True:
         op, payload, slot, done = inbox.get()
         try:

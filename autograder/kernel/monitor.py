@@ -51,17 +51,20 @@ def serve(requests, replies, inbox, lock):
 
 def _answer(message, inbox, lock):
     op = message["op"]
+    if op == "files":
+        result = _run(inbox, lock, op, (message["files"],))
+        return {"ok": True} if _is_ok(result, 1) else _error(result)
     if op == "run_cell":
         result = _run(inbox, lock, op, (message["code"],))
         if not _is_tuple(result, 3):
             return _malformed()
-        return {"ok": result[0] == "ok", "error": _text(result[1]), "output": _text(result[2])}
+        return {"ok": _is_ok(result, 3), "error": _text(result[1]), "output": _text(result[2])}
     kept = []
     args = [_decode(a, kept, i) for i, a in enumerate(message["args"])]
     kwargs = {k: _decode(v, kept, k) for k, v in message["kwargs"].items()}
     if op == "call":
         result = _run(inbox, lock, op, (message["name"], args, kwargs))
-        if not _is_tuple(result) or result[0] != "ok":
+        if not _is_ok(result):
             return _error(result)
         if not _is_tuple(result, 4):
             return _malformed()
@@ -70,7 +73,7 @@ def _answer(message, inbox, lock):
                 "mutated": [_parameter_name(key, names) for key in _changed(kept)]}
     if op == "model":
         result = _run(inbox, lock, op, (message["name"], args, kwargs))
-        if not _is_tuple(result) or result[0] != "ok":
+        if not _is_ok(result):
             return _error(result)
         if not _is_tuple(result, 3) or type(result[1]) is not str or (result[2] is not None and type(result[2]) is not str):
             return _malformed()
@@ -78,7 +81,7 @@ def _answer(message, inbox, lock):
     if op == "fit":
         payload = (message["name"], message["config"], message["compile"], message["seed"], args[0], args[1:], kwargs)
         result = _run(inbox, lock, op, payload)
-        if not _is_tuple(result) or result[0] != "ok":
+        if not _is_ok(result):
             return _error(result)
         if not _is_tuple(result, 4) or type(result[2]) is not str:
             return _malformed()
@@ -172,6 +175,12 @@ def _malformed():
     return {"ok": False, "kind": "protocol", "message": "the sandbox's main thread returned a malformed result"}
 
 
+def _is_ok(value, size=None):
+    """A result tuple that says "ok" (compared only once it is known to be an exact str: no code of the
+    student's may run in this thread, not even an ``__eq__``)."""
+    return _is_tuple(value, size) and type(value[0]) is str and value[0] == "ok"
+
+
 def _is_tuple(value, size=None):
     return type(value) is tuple and len(value) >= 1 and (size is None or len(value) == size)
 
@@ -180,8 +189,11 @@ def _list(value):
     return value if type(value) is list else []
 
 
-def _text(value):
-    return value[:20_000] if type(value) is str else ""
+def _text(value, limit=64_000):
+    """A string from the main thread, cut to ``limit`` characters (saying so)."""
+    if type(value) is not str:
+        return ""
+    return value if len(value) <= limit else value[:limit] + "\n... [more output cut]"
 
 
 # -- framing -------------------------------------------------------------------------------

@@ -2,12 +2,16 @@
 
 ``Sandbox`` is one running process and its request/reply pipes; every wait
 on it has a deadline. ``Session`` is one notebook's sandbox over its life:
-restarted after the student's process dies, with the cells that worked
-replayed, all within the submission's time (``Deadline``). ``SandboxStudent``
-is how checks reach the student's functions: plain data goes in, strictly
-parsed plain data comes out, and Keras models are rebuilt by the grader
-from their description (``checks.keras_build``).
+given the student's files, restarted after the student's process dies, with
+the cells that worked replayed, all within the submission's time
+(``Deadline``). ``SandboxPool`` starts each worker's next sandbox while the
+current one is in use (every submission still gets a process of its own,
+which ran nobody's code before). ``SandboxStudent`` is how checks reach the
+student's functions: plain data goes in, strictly parsed plain data comes
+out, and Keras models are rebuilt by the grader from their description
+(``checks.keras_build``).
 """
+import atexit
 import itertools
 import json
 import os
@@ -64,8 +68,8 @@ class Sandbox:
         self.nonces = itertools.count(1)
         self.tampered = ""
 
-    def start(self, timeout):
-        """Start the process and wait until its kernel is ready (no student code has run yet)."""
+    def launch(self):
+        """Start the process; it boots (imports) on its own until ``ready`` is awaited."""
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
         os.set_blocking(self.req_w, False)
@@ -74,6 +78,10 @@ class Sandbox:
         finally:
             os.close(req_r)
             os.close(rep_w)
+        return self
+
+    def ready(self, timeout):
+        """Wait until the kernel says it is ready (no student code has run yet); SandboxUnavailable if not."""
         try:
             reply = protocol.read_reply(self.rep_r, time.monotonic() + timeout, 1 << 16, 0)
             if not isinstance(reply, dict) or reply.get("ready") is not True:
@@ -160,12 +168,44 @@ def describe_exit(code, memory_mb, out_of_memory=False):
     return f"it exited with status {code} (sys.exit, os._exit or a crash in your code)"
 
 
-class Session:
-    """The sandbox of one notebook, restarted and replayed after the student's process dies."""
+class SandboxPool:
+    """A worker's sandboxes started ahead of need: ``take`` hands out a started one (booted, imports done,
+    never given anyone's files) and starts the next at once, so its boot overlaps the grading of this one.
+    A sandbox started for other settings or imports is not used: it is closed and one is started cold."""
 
-    def __init__(self, submission, settings, slot, deadline, layout=None, run="run"):
-        self.submission, self.settings, self.slot, self.deadline = submission, settings, slot, deadline
-        self.layout, self.run = layout, run
+    def __init__(self):
+        self.warm, self.key = None, None
+        atexit.register(self.close)
+
+    def take(self, settings, slot, layout, run, preload):
+        key = (settings, slot, layout, run, tuple(preload))
+        sandbox = self.warm if self.warm is not None and self.key == key and self.warm.process.alive else None
+        if sandbox is None:
+            self.close()
+            sandbox = _new_sandbox(*key)
+        self.warm, self.key = _new_sandbox(*key), key
+        return sandbox
+
+    def close(self):
+        if self.warm is not None:
+            self.warm.close()
+        self.warm = self.key = None
+
+
+POOL = SandboxPool()  # this process's: a grading worker grades one submission after another
+
+
+def _new_sandbox(settings, slot, layout, run, preload):
+    return Sandbox(StudentProcess(settings, slot, layout, run, preload), settings).launch()
+
+
+class Session:
+    """The sandbox of one notebook: given the student's ``files`` ({relative path: bytes}), restarted and
+    replayed after the student's process dies. Sandboxes come from ``pool`` when given."""
+
+    def __init__(self, files, settings, slot, deadline, layout=None, run="run", preload=(), pool=None):
+        self.files, self.settings, self.slot, self.deadline = files, settings, slot, deadline
+        self.layout, self.run, self.preload, self.pool = layout, run, tuple(preload), pool
         self.sandbox, self.replay, self.models = None, [], {}
         self.tampered = ""
 
@@ -183,14 +223,16 @@ class Session:
             raise SandboxDied(f"not run: tampering with the grader was detected ({self.tampered})")
         if self.deadline.passed:
             raise SandboxDied(self.deadline.reason())
-        self.sandbox = Sandbox(StudentProcess(self.submission, self.settings, self.slot, self.layout, self.run),
-                               self.settings)
+        key = (self.settings, self.slot, self.layout, self.run, self.preload)
+        self.sandbox = self.pool.take(*key) if self.pool else _new_sandbox(*key)
         try:
-            self.sandbox.start(min(START_SECONDS, self.deadline.left()))
+            self.sandbox.ready(min(START_SECONDS, self.deadline.left()))
         except SandboxUnavailable:
             if self.deadline.passed:
                 raise SandboxDied(self.deadline.reason()) from None
             raise
+        if not self.request("files", "receiving your files", files=self.files)["ok"]:
+            raise SandboxDied("your files could not be written into the sandbox (over its scratch_mb?)")
         for source in list(self.replay):
             try:
                 reply = self.request("run_cell", "replaying your cells", code=source)

@@ -2,10 +2,11 @@
 
 With bubblewrap the process sees a read-only system, the Python
 environment, the kernel (``autograder/kernel``, as ``gradekernel``) and the
-public ``assignments`` package; its submitted files read-only in
-``/opt/submission``; and a private home and ``/tmp``, both size-limited
-tmpfs that vanish with it (no clean-up on the host, whatever it leaves
-there). It has no network, its own PID, IPC and UTS namespaces, and no view
+public ``assignments`` package, and a private home and ``/tmp``, both
+size-limited tmpfs that vanish with it (no clean-up on the host, whatever it
+leaves there). It is started for nobody in particular: the student's files
+come later, over the protocol, so a worker can start the next one early
+(``client.SandboxPool``). It has no network, its own PID, IPC and UTS namespaces, and no view
 of the course folder, the gradebook, the hidden checks, other students'
 files or the datasets the grader scores on. As root it runs as a uid of its
 own with no capabilities; its memory and process count are bounded for the
@@ -20,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from autograder.sandbox import cgroups
 KERNEL_DIR = Path(__file__).resolve().parent.parent / "kernel"
 ASSIGNMENTS_DIR = Path(__file__).resolve().parents[2] / "assignments"
 HOME = "/home/student"
+SCRATCH = Path(tempfile.gettempdir()) / "autograder-runs"  # each run's folders on the host (unisolated sandboxes)
 BOOT = "__import__('gradekernel.boot').boot.main()"
 OUTPUT_KEPT = 64 << 10
 _GROUP_NUMBERS = itertools.count()
@@ -54,12 +57,19 @@ def hidden_data_paths():
 
 
 class StudentProcess:
-    """One student's sandboxed process, started from a folder of their files (``submission``); in a
-    control group of its own under ``run`` when ``layout`` (see ``cgroups.detect``) is given."""
+    """One student's sandboxed process for worker ``slot``; in a control group of its own under ``run``
+    when ``layout`` (see ``cgroups.detect``) is given; with ``preload`` (module names) imported before it
+    answers. Without isolation (``sandbox = "none"``) it runs in a scratch folder of the run's (``SCRATCH``).
 
-    def __init__(self, submission, settings, slot, layout=None, run="run", env=None):
-        self.submission, self.settings, self.slot = Path(submission), settings, slot
-        self.layout, self.run, self.extra_env = layout, run, env or {}
+    As root, the processes a worker starts take turns between two uids (``sandbox_uid_base + 2 * slot``
+    and the next): one started early for the next submission never shares a uid, and so a process limit,
+    with the one still grading."""
+
+    def __init__(self, settings, slot, layout=None, run="run", preload=(), env=None):
+        self.settings, self.slot, self.layout, self.run = settings, slot, layout, run
+        self.preload, self.extra_env = tuple(preload), env or {}
+        self.number = next(_GROUP_NUMBERS)
+        self.scratch = SCRATCH / run / f"unisolated-{os.getpid()}-{self.number}"
         self.popen, self.group, self.output = None, None, b""
 
     @property
@@ -69,10 +79,10 @@ class StudentProcess:
     def start(self, request_fd, reply_fd):
         """Start the process with the two pipe ends it talks through."""
         if self.layout is not None:
-            self.group = cgroups.Group(self.layout, self.run, f"s{self.slot}-{os.getpid()}-{next(_GROUP_NUMBERS)}",
+            self.group = cgroups.Group(self.layout, self.run, f"s{self.slot}-{os.getpid()}-{self.number}",
                                        self.settings.memory_mb, self.settings.max_processes)
         self.popen = subprocess.Popen(
-            self._command(), cwd=str(self.submission) if not self.isolated else "/",
+            self._command(), cwd=str(self.scratch) if not self.isolated else "/",
             env=self._environment(request_fd, reply_fd),
             pass_fds=(request_fd, reply_fd), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=self._in_child,
@@ -103,6 +113,8 @@ class StudentProcess:
             self.group.kill_and_remove()
         self.popen.wait()
         self._drain.join(timeout=5)
+        if not self.isolated:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def out_of_memory(self):
         """Whether the sandbox's control group hit its memory limit."""
@@ -110,14 +122,15 @@ class StudentProcess:
 
     # -- set-up -----------------------------------------------------------------------------
     def _environment(self, request_fd, reply_fd):
-        home = HOME if self.isolated else str(self.submission)
-        grader = "/opt/grader" if self.isolated else str(self.submission / ".grader")
-        course = "/opt/course" if self.isolated else str(self.submission / ".course")
+        home = HOME if self.isolated else str(self.scratch)
+        grader = "/opt/grader" if self.isolated else str(self.scratch / ".grader")
+        course = "/opt/course" if self.isolated else str(self.scratch / ".course")
         env = {
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": home, "PYTHONPATH": f"{grader}:{course}",
-            "GRADEKERNEL_FDS": f"{request_fd},{reply_fd}", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-            "IPYTHONDIR": "/tmp/.ipython" if self.isolated else str(self.submission / ".ipython"),
-            "MPLCONFIGDIR": "/tmp/.matplotlib" if self.isolated else str(self.submission / ".matplotlib"),
+            "GRADEKERNEL_FDS": f"{request_fd},{reply_fd}", "GRADEKERNEL_PRELOAD": ",".join(self.preload),
+            "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+            "IPYTHONDIR": "/tmp/.ipython" if self.isolated else str(self.scratch / ".ipython"),
+            "MPLCONFIGDIR": "/tmp/.matplotlib" if self.isolated else str(self.scratch / ".matplotlib"),
             "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": f"{home}/.keras",
             "CUDA_VISIBLE_DEVICES": "", "JAX_PLATFORMS": "cpu",  # no GPU for the student (a CUDA JAX needs both)
             "OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
@@ -129,8 +142,10 @@ class StudentProcess:
     def _command(self):
         python = [sys.executable, "-s", "-P", "-c", BOOT]
         if not self.isolated:
-            shutil.copytree(KERNEL_DIR, self.submission / ".grader" / "gradekernel", dirs_exist_ok=True)
-            shutil.copytree(ASSIGNMENTS_DIR, self.submission / ".course" / "assignments", dirs_exist_ok=True)
+            self.scratch.mkdir(parents=True)
+            for source, target in ((KERNEL_DIR, ".grader/gradekernel"), (ASSIGNMENTS_DIR, ".course/assignments")):
+                (self.scratch / target).parent.mkdir(parents=True, exist_ok=True)
+                os.symlink(source, self.scratch / target)
             return python
         scratch = str(int(self.settings.scratch_mb) << 20)
         args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc",
@@ -146,8 +161,7 @@ class StudentProcess:
                 args += ["--ro-bind", top, top]
         prefixes = {sys.base_prefix, sys.prefix, os.path.realpath(sys.base_prefix)}
         mounts = [(p, p) for p in sorted(prefixes | _site_dirs_outside(prefixes | {"/usr", "/etc"}))]
-        mounts += [(str(KERNEL_DIR), "/opt/grader/gradekernel"), (str(ASSIGNMENTS_DIR), "/opt/course/assignments"),
-                   (str(self.submission), "/opt/submission")]
+        mounts += [(str(KERNEL_DIR), "/opt/grader/gradekernel"), (str(ASSIGNMENTS_DIR), "/opt/course/assignments")]
         args += _parent_dirs([dest for _, dest in mounts] + [HOME])
         for source, dest in mounts:
             args += ["--ro-bind", source, dest]
@@ -155,7 +169,7 @@ class StudentProcess:
             args += ["--tmpfs", str(path)]
         args += ["--perms", "01777", "--size", scratch, "--tmpfs", HOME, "--chdir", HOME]
         if os.geteuid() == 0:
-            uid = str(self.settings.sandbox_uid_base + self.slot)
+            uid = str(self.settings.sandbox_uid_base + 2 * self.slot + self.number % 2)
             args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--inh-caps=-all", "--bounding-set=-all",
                      "--clear-groups", "--no-new-privs", "--"]
         else:

@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from autograder.engine import batch
 from autograder.engine.run import grade_assignment
 from autograder.sandbox import cgroups
+from autograder.sandbox.process import SCRATCH
 
 # Hostile code looks for the pipe it answers the grader on the way any process can: its open descriptors.
 REPLY_FD = """
@@ -114,7 +114,7 @@ def zombie_children():
 def leftovers(run):
     """Scratch folders and control groups of ``run`` still on the host (none may outlive it)."""
     layout, _ = cgroups.detect()
-    places = [batch.SCRATCH / run] + [base / run for _, base in (layout.bases if layout else ())]
+    places = [SCRATCH / run] + [base / run for _, base in (layout.bases if layout else ())]
     return [p for p in places if p.exists()]
 
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from autograder.engine import batch
+from autograder.sandbox.process import SCRATCH
 from tests.course_factory import make_course
 from tests.hostile.harness import leftovers, sandbox_processes
 
@@ -91,7 +91,7 @@ def test_a_killed_run_leaves_nothing_the_next_run_does_not_remove(tmp_path):
     deadline, killed = time.monotonic() + 300, None
     while killed is None and time.monotonic() < deadline:  # the run's scratch folder shows it is grading
         time.sleep(0.5)
-        killed = next((p.name for p in batch.SCRATCH.glob("run-*") if any(p.iterdir())
+        killed = next((p.name for p in SCRATCH.glob("run-*") if any(p.iterdir())
                        and sandbox_processes(course.settings, p.name)), None)
     assert killed, "the run never started a sandbox"
     os.killpg(run.pid, signal.SIGKILL)

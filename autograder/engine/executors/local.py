@@ -19,7 +19,7 @@ from autograder.engine import batch, devices, uids
 from autograder.engine.executors import WorkerDied
 from autograder.sandbox import cgroups
 from autograder.sandbox.client import SandboxUnavailable
-from autograder.sandbox.process import bwrap_usable
+from autograder.sandbox.process import SCRATCH, bwrap_usable
 
 
 class LocalExecutor:
@@ -51,7 +51,7 @@ class LocalExecutor:
                 yield from WorkerPool(self.workers, self.envs, self.log_dir).run(jobs, course_root, run_settings,
                                                                                  self.layout, run)
             finally:
-                shutil.rmtree(batch.SCRATCH / run, ignore_errors=True)
+                shutil.rmtree(SCRATCH / run, ignore_errors=True)
                 if self.layout is not None:
                     cgroups.kill_and_remove([base / run for _, base in self.layout.bases])
 
@@ -138,8 +138,8 @@ def remove_leftovers(run, layout):
         block = name.removeprefix("run-")
         return name == run or (block.isdigit() and uids.held(int(block)))
 
-    batch.SCRATCH.mkdir(mode=0o755, exist_ok=True)
-    for folder in batch.SCRATCH.glob("run-*"):
+    SCRATCH.mkdir(mode=0o755, exist_ok=True)
+    for folder in SCRATCH.glob("run-*"):
         if folder.name == run or not live(folder.name):
             shutil.rmtree(folder, ignore_errors=True)
     if layout is not None:

@@ -385,7 +385,7 @@ def _environment(settings, training_cache, force):
 def _sandbox_limits(settings):
     """This node's control-group layout and the run name of this worker's uid block (its groups and scratch
     folders go there, each worker's in folders of its own)."""
-    return _control_groups(settings.cgroups), f"run-{_worker_slot() // uids.BLOCK}"
+    return _control_groups(settings.cgroups), f"run-{_worker_slot() // uids.SLOTS}"
 
 
 @functools.lru_cache(maxsize=None)
