@@ -1,4 +1,4 @@
-"""Small seeded datasets the lectures use: banknote-like blobs and XOR."""
+"""Small seeded datasets the lectures use: banknote-like blobs, XOR, and many-class Gaussian clusters."""
 import numpy as np
 
 
@@ -31,3 +31,14 @@ def noisy_xor(n=200, noise=0.1, seed=0):
     X = corners + rng.normal(scale=noise, size=(n, 2))
     y = (corners[:, 0] ^ corners[:, 1]).astype(np.int64)
     return X, y
+
+
+def clusters(n=500, num_classes=10, dim=20, spread=1.0, seed=0):
+    """n points around num_classes random centres in dim dimensions (the same number per class, shuffled).
+
+    Returns X (n, dim) float64 and labels (n,) int64; a larger ``spread`` makes the classes overlap.
+    """
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=2.0, size=(num_classes, dim))
+    labels = rng.permutation(np.arange(n) % num_classes)
+    return centres[labels] + rng.normal(scale=spread, size=(n, dim)), labels.astype(np.int64)

@@ -10,7 +10,7 @@ STUDENTS = {
     "alice": "solution",
     "bob": "release",
     "carol": {  # mostly right, in her own way, with the classic slips
-        "01_neuron": ["bug:sigmoid_naive_overflows", "alt:relu_where"],
+        "01_neuron": ["bug:sigmoid_naive_overflows", "alt:relu_where", "bug:perceptron_strict_step"],
         "02_forward_pass": ["alt:dense_np_dot", "bug:dense_transposed_weights"],
         "03_losses": ["bug:mse_sum_not_mean", "alt:bce_where"],
         "04_gradient_descent": ["bug:numgrad_forgets_to_restore_w"],
@@ -20,6 +20,8 @@ STUDENTS = {
         "08_regularization": ["bug:dropout_not_inverted"],
         "09_cnn": ["bug:conv_flipped_kernel_true_convolution"],
         "10_rnn": ["bug:lstm_gate_order_ifoc"],
+        "11_modular_backprop": ["bug:relu_backward_zeroes_dout_in_place", "bug:train_mlp_slide_sigma_read_as_std"],
+        "12_batchnorm_optimizers": ["bug:bn_unbiased_variance", "alt:optimizers_with_copies_and_in_place_arithmetic"],
     },
     "dave": {  # correct alternatives everywhere he tried them
         "01_neuron": ["alt:sigmoid_via_tanh", "alt:predict_no_hidden_loop"],
@@ -32,5 +34,7 @@ STUDENTS = {
         "08_regularization": ["alt:dropout_mask_divided"],
         "09_cnn": ["alt:conv_loops_over_outputs_tensordot"],
         "10_rnn": ["alt:rnn_einsum"],
+        "11_modular_backprop": ["alt:layers_dict_caches_np_dot", "alt:train_mlp_legacy_seed_in_place_updates"],
+        "12_batchnorm_optimizers": ["alt:bn_keepdims_dict_cache_staged_backward"],
     },
 }

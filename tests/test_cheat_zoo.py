@@ -66,7 +66,7 @@ CHEATS = {
     "os-exit": {"sigmoid": WRONG_SIGMOID + "import os\nos._exit(0)"},
     "no-tracebacks": {"sigmoid": WRONG_SIGMOID + "get_ipython().showtraceback = lambda *a, **k: None\n"
                                  "get_ipython().showsyntaxerror = lambda *a, **k: None"},
-    "fake-score": {"sigmoid": WRONG_SIGMOID + "print('PASS  all hidden checks\\n16 / 16 points\\nScore: 16.0 / 16.0')"},
+    "fake-score": {"sigmoid": WRONG_SIGMOID + "print('PASS  all hidden checks\\n20 / 20 points\\nScore: 20.0 / 20.0')"},
     "probe-for-hidden-material": {"relu": PROBE},
 }
 
@@ -94,7 +94,7 @@ def _scores(graded, student):
 
 
 def test_honest_student_gets_full_marks(graded):
-    assert sum(_scores(graded, "honest").values()) == 16
+    assert sum(_scores(graded, "honest").values()) == 20
 
 
 @pytest.mark.parametrize("student", [s for s in CHEATS if s != "probe-for-hidden-material"] + ["edits-gradebook"])

@@ -20,9 +20,9 @@ def test_grade_command_writes_gradebook_csv_feedback_and_report(tmp_path):
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", "01_neuron"], cwd=course.root,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "16 / 16" in done.stdout and "14 / 16" in done.stdout and "ETA" in done.stdout + done.stderr
+    assert "20 / 20" in done.stdout and "18 / 20" in done.stdout and "ETA" in done.stdout + done.stderr
     rows = {r["student_id"]: r for r in csv.DictReader(open(course.root / "grades.csv"))}
-    assert float(rows["ann"]["score"]) == 16 and float(rows["ben"]["score"]) == 14
+    assert float(rows["ann"]["score"]) == 20 and float(rows["ben"]["score"]) == 18
     feedback = (course.root / "autograded" / "ben" / "01_neuron" / "feedback.html").read_text()
     assert "FAIL" in feedback and "relu" in feedback
     report = (course.root / "reports" / "01_neuron.html").read_text()
@@ -41,7 +41,7 @@ def test_nbgrader_feedback_works_on_engine_results_and_hides_hidden_tests(tmp_pa
     html = (course.root / "feedback" / "ann" / "01_neuron" / "neuron.html").read_text()
     engine = json.loads((course.root / "autograded" / "ann" / "01_neuron" / "autograder.json").read_text())
     score = sum(i["score"] for nb in engine["notebooks"] for i in nb["items"])
-    assert 0 < score < 16 and f"Score: {score:.1f} / 16.0" in html  # nbgrader's page shows the engine's grade
+    assert 0 < score < 20 and f"Score: {score:.1f} / 20.0" in html  # nbgrader's page shows the engine's grade
     assert "run_in_kernel" not in html and (course.root / "feedback" / "ann" / "01_neuron" / "feedback.html").exists()
 
 

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.xdist_group("fault-zoo")  # mostly one worker builds th
 
 RELU = "def relu(z):\n    return np.maximum(z, 0.0)\n"
 ALL_ITEMS = {"test_sigmoid_visible", "test_sigmoid_hidden", "test_relu", "test_neuron_visible",
-             "test_neuron_hidden", "test_predict_no_hidden", "test_decision_boundary"}
+             "test_neuron_hidden", "test_predict_no_hidden", "test_decision_boundary",
+             "test_perceptron_update_visible", "test_perceptron_update_hidden"}
 
 
 def relu_cell(prefix):
@@ -142,7 +143,7 @@ def test_the_run_finishes_and_grades_everyone(graded):
 def test_healthy_submissions_get_the_grade_they_get_alone(graded):
     for student, scores in graded["alone"].items():
         assert _items(_result(graded, student)) == scores
-    assert sum(graded["alone"]["healthy-solution"].values()) == 16
+    assert sum(graded["alone"]["healthy-solution"].values()) == 20
 
 
 @pytest.mark.parametrize("student, reason", [
@@ -171,7 +172,7 @@ def test_a_fault_costs_only_the_cells_it_hit(graded, student, reason):
 @pytest.mark.parametrize("student", ["output-flood", "deletes-files", "duplicated-cell"])
 def test_harmless_misbehaviour_keeps_full_marks(graded, student):
     result = _result(graded, student)
-    assert result.score == result.max_score == 16, _text(result)
+    assert result.score == result.max_score == 20, _text(result)
 
 
 def test_output_is_capped(graded):
@@ -183,7 +184,7 @@ def test_output_is_capped(graded):
 @pytest.mark.parametrize("student", ["deleted-cells", "duplicated-cell", "retyped-cell", "changed-metadata"])
 def test_tampered_notebooks_are_flagged_and_graded_from_the_original(graded, student):
     result = _result(graded, student)
-    assert result.flagged and result.max_score == 16
+    assert result.flagged and result.max_score == 20
     assert set(_items(result)) == ALL_ITEMS
 
 
@@ -212,7 +213,7 @@ def test_nothing_outside_the_sandbox_was_touched(graded):
         "SELECT student.id, SUM(grade.auto_score) FROM grade JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
         "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
         "JOIN student ON submitted_assignment.student_id = student.id GROUP BY student.id").fetchall())
-    assert rows["healthy-solution"] == 16 and rows["writes-gradebook"] == 14
+    assert rows["healthy-solution"] == 20 and rows["writes-gradebook"] == 18
 
 
 def test_results_are_stored_for_resuming(graded):

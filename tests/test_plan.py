@@ -22,7 +22,7 @@ def test_plan_runs_setup_and_answers_but_never_tests_or_demos():
     assert roles["imports"] == "setup" and roles["sigmoid"] == "answer"
     assert not any(label.startswith("test_") or label.startswith("plot_") for label in roles)
     assert [i.grade_id for i in plan.items][:2] == ["test_sigmoid_visible", "test_sigmoid_hidden"]
-    assert sum(i.points for i in plan.items) == 16 and not plan.problems
+    assert sum(i.points for i in plan.items) == 20 and not plan.problems
 
 
 def test_locked_cells_run_in_their_original_form():
@@ -47,7 +47,7 @@ def test_points_cannot_be_changed_by_the_student():
             if nbs.is_graded_test(cell):
                 cell.metadata["nbgrader"]["points"] = 1000
     plan = make_plan(SOURCE, student(inflate))
-    assert sum(i.points for i in plan.items) == 16
+    assert sum(i.points for i in plan.items) == 20
     assert any("grading metadata changed" in p for p in plan.problems)
 
 

@@ -23,6 +23,18 @@ def numerical_gradient(f, x, h=1e-5, indices=None):
     return grad
 
 
+def numerical_gradient_array(f, x, dout, h=1e-5, indices=None):
+    """Gradient of sum(f(x) * dout) for an array-valued ``f``, by central differences (CS231n's
+    ``eval_numerical_gradient_array``): what a layer's backward pass returns for the upstream ``dout``."""
+    return numerical_gradient(weighted_sum(f, dout), x, h, indices)
+
+
+def weighted_sum(f, dout):
+    """The scalar function v -> sum(f(v) * dout), summed at once (safe for an ``f`` that returns a view)."""
+    dout = np.asarray(dout, dtype=np.float64)
+    return lambda v: float(np.sum(np.asarray(f(v), dtype=np.float64) * dout))
+
+
 def relative_error(a, b):
     """max(|a - b| / max(1e-8, |a| + |b|)), elementwise: the CS231n measure."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -61,3 +73,12 @@ def check_gradient(analytic, f, x, what, rng, tol=1e-6, h=1e-5, count=20):
         f"{what}: gradient does not match central differences (relative error {ratio:.2e} > {tol:.0e}); "
         f"worst at index {indices[worst]}: analytic {a[worst]:.8g}, numerical {n[worst]:.8g}"
     )
+
+
+def check_layer_gradient(analytic, f, x, dout, what, rng, tol=1e-6, h=1e-5, count=20):
+    """``check_gradient`` for an array-valued ``f`` (a layer's forward pass) and an upstream gradient ``dout``.
+
+    Use a random ``dout``, as CS231n does: with ``dout`` all ones a transposed
+    or summed-up gradient can still look right.
+    """
+    return check_gradient(analytic, weighted_sum(f, dout), x, what, rng, tol, h, count)

@@ -37,6 +37,8 @@ ASSIGNMENTS = {
     "08_regularization": "a08_regularization",
     "09_cnn": "a09_cnn",
     "10_rnn": "a10_rnn",
+    "11_modular_backprop": "a11_modular_backprop",
+    "12_batchnorm_optimizers": "a12_batchnorm_optimizers",
 }
 DEFAULT_SEED = 2026
 GRADER_ERROR_NOTE = "grader error (this submission is flagged for a person to review):"

@@ -1,7 +1,9 @@
-"""Hidden checks for 01_neuron: sigmoid, relu, neuron, predict_no_hidden, decision_boundary."""
+"""Hidden checks for 01_neuron: sigmoid, relu, neuron, predict_no_hidden, decision_boundary, perceptron_update."""
 import numpy as np
 
-from autograder.checks import CheckFailure, check_close, check_dtype_kind, check_shape
+from assignments import toydata
+from autograder.checks import CheckFailure, check_close, check_dtype_kind, check_scalar, check_shape
+from autograder.hidden.a04_gradient_descent import unpack
 
 # Reference implementations: the answers the checks compare with.
 
@@ -26,6 +28,11 @@ def predict_no_hidden(X, W, b):
 
 def decision_boundary(beta0, beta1, beta2, x1):
     return -(beta0 + beta1 * np.asarray(x1, dtype=np.float64)) / beta2
+
+
+def perceptron_update(w, b, x, y, learning_rate):
+    error = y - (1 if x @ w + b >= 0 else 0)
+    return w + learning_rate * error * x, b + learning_rate * error
 
 
 # The seeds' banknote neuron: w = (0.3, 0.1), b = 1.0, x = (1, 2.2).
@@ -110,6 +117,56 @@ def check_decision_boundary_on_line(student, rng):
     check_close(sigmoid(beta0 + beta1 * x1 + beta2 * x2), np.full(5, 0.5), "P(Y=1|x) on your boundary")
 
 
+def call_perceptron(student, w, b, x, y, learning_rate):
+    what = f"perceptron_update(w, b, x, y={y}, learning_rate={learning_rate})"
+    new_w, new_b = unpack(student.call("perceptron_update", w, b, x, y, learning_rate), ("w", "b"), what)
+    return check_shape(new_w, w.shape, f"{what}: w"), check_scalar(new_b, f"{what}: b"), what
+
+
+def compare_perceptron(student, w, b, x, y, learning_rate, inputs):
+    new_w, new_b, what = call_perceptron(student, w, b, x, y, learning_rate)
+    ref_w, ref_b = perceptron_update(w, b, x, y, learning_rate)
+    z = float(x @ w + b)
+    happened = "unchanged (the prediction is right)" if ref_b == b else f"a {'missed positive' if y else 'false alarm'}"
+    check_close(new_w, ref_w, f"{what}: w, {happened}, z = {z:.4g}", inputs=inputs)
+    check_close(new_b, ref_b, f"{what}: b, {happened}, z = {z:.4g}", inputs=inputs)
+    return new_w, new_b
+
+
+def check_perceptron_example(student, rng):
+    """the banknote neuron (z = 1.52 fires) is unchanged for y = 1 and moves by -0.1 * (x, 1) for y = 0"""
+    for y in (1, 0):
+        compare_perceptron(student, BANKNOTE_W, BANKNOTE_B, BANKNOTE_X, y, 0.1, "the banknote example")
+
+
+def check_perceptron_values(student, rng):
+    """perceptron_update matches the rule on hidden samples: correct ones unchanged, misses and false alarms corrected"""
+    w, b = rng.normal(size=4), float(rng.normal())
+    for x in rng.normal(size=(6, 4)):
+        fires = int(x @ w + b >= 0)
+        for y in (fires, 1 - fires):  # a correct label, then a wrong one
+            compare_perceptron(student, w, b, x, y, 0.05, "hidden inputs")
+
+
+def check_perceptron_boundary(student, rng):
+    """z = x @ w + b = 0 exactly counts as firing (the step is z >= 0): y = 0 is then corrected, y = 1 is not"""
+    w, b, x = np.array([0.5, -0.25]), 0.0, np.array([1.0, 2.0])
+    for y in (0, 1):
+        compare_perceptron(student, w, b, x, y, 1.0, "w = (0.5, -0.25), b = 0, x = (1, 2)")
+
+
+def check_perceptron_trajectory(student, rng):
+    """twenty updates on hidden banknotes, feeding back w and b, follow Rosenblatt's algorithm"""
+    X, y = toydata.banknotes(20, seed=int(rng.integers(1000)))
+    w = ref_w = np.zeros(2)
+    b = ref_b = 0.0
+    for x_i, y_i in zip(X, y):
+        w, b, what = call_perceptron(student, w, float(b), x_i, int(y_i), 0.1)
+        ref_w, ref_b = perceptron_update(ref_w, ref_b, x_i, int(y_i), 0.1)
+        check_close(w, ref_w, f"{what}: w after feeding back every earlier update", inputs="hidden banknotes")
+        check_close(b, ref_b, f"{what}: b after feeding back every earlier update", inputs="hidden banknotes")
+
+
 CHECKS = {
     "test_sigmoid_visible": [check_sigmoid_examples],
     "test_sigmoid_hidden": [check_sigmoid_values, check_sigmoid_extremes],
@@ -118,4 +175,6 @@ CHECKS = {
     "test_neuron_hidden": [check_neuron_batch],
     "test_predict_no_hidden": [check_predict_no_hidden_shape, check_predict_no_hidden_values],
     "test_decision_boundary": [check_decision_boundary_values, check_decision_boundary_on_line],
+    "test_perceptron_update_visible": [check_perceptron_example],
+    "test_perceptron_update_hidden": [check_perceptron_values, check_perceptron_boundary, check_perceptron_trajectory],
 }

@@ -52,13 +52,57 @@ class QuadraticGradient:
         return 2 * self.a * np.asarray(w, dtype=np.float64) + self.c
 
 
+class SmoothLayer:
+    """An array-valued f(X) = tanh(X @ A) + (X ** 2) @ B, (n, d) -> (n, k) (for numerical_gradient_array).
+
+    Every output entry depends on a whole row of X, so a numerical gradient that
+    leaves an entry perturbed gets later entries wrong; ``gradient(X, dout)`` is
+    the exact gradient of sum(f(X) * dout).
+    """
+
+    def __init__(self, A, B):
+        self.A, self.B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
+
+    def __call__(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        return np.tanh(X @ self.A) + (X**2) @ self.B
+
+    def gradient(self, X, dout):
+        X = np.asarray(X, dtype=np.float64)
+        t = np.tanh(X @ self.A)
+        return ((1 - t**2) * dout) @ self.A.T + 2 * X * (dout @ self.B.T)
+
+
+class Flatten:
+    """f(X) = X.reshape(len(X), -1): a view of X, as a reshape layer returns, so its values change when X does;
+    a numerical gradient must use (or copy) f's output before it changes X again, as CS231n's ``f(x).copy()`` does."""
+
+    def __call__(self, X):
+        return X.reshape(len(X), -1)
+
+
+class LeastSquaresClassifier:
+    """``loss_and_grads(params, X, labels) -> (loss, grads)`` in the interface of 11's ``mlp_loss``, for a
+    network without hidden layer (params ``W1`` (d, k), ``b1`` (k,)) and the squared error to the one-hot
+    labels: 0.5 / n * sum((X W1 + b1 - Y) ** 2). A small batch with n <= d can be fitted exactly."""
+
+    def __call__(self, params, X, labels):
+        W, b = np.asarray(params["W1"], dtype=np.float64), np.asarray(params["b1"], dtype=np.float64)
+        X = np.asarray(X, dtype=np.float64)
+        residual = X @ W + b - np.eye(W.shape[1])[np.asarray(labels, dtype=np.int64)]
+        n = len(X)
+        return float(0.5 / n * np.sum(residual**2)), {"W1": X.T @ residual / n, "b1": residual.sum(axis=0) / n}
+
+
 def rng(seed):
     """A fresh ``numpy.random.Generator``."""
     return np.random.default_rng(int(seed))
 
 
 FACTORIES = {"quadratic": Quadratic, "coupled_quadratic": CoupledQuadratic,
-             "quadratic_gradient": QuadraticGradient, "rng": rng}
+             "quadratic_gradient": QuadraticGradient, "rng": rng,
+             # 11_modular_backprop and 12_batchnorm_optimizers
+             "smooth_layer": SmoothLayer, "flatten": Flatten, "least_squares_classifier": LeastSquaresClassifier}
 
 
 class Fixture:

@@ -25,7 +25,8 @@ from tests.hostile.harness import (
 pytestmark = pytest.mark.xdist_group("hostile-numpy")
 
 CELL_TIMEOUT, SUBMISSION_TIMEOUT, WALL_SLACK = 10, 90, 30  # WALL_SLACK: the stated bound beyond submission_timeout
-FULL, NO_RELU = 16, 14
+FULL, NO_RELU = 20, 18
+NO_SIGMOID = 9  # relu, decision_boundary and perceptron_update: everything else calls sigmoid
 LEAK = "def sigmoid(z):\n    raise ValueError(repr(np.asarray(z).tolist()) * 1000)"
 HANG_ON_REPLAY = "import time\nwhile 'first_run' not in globals():\n    time.sleep(0.1)"  # replays skip the failed cell
 
@@ -184,7 +185,7 @@ CASES = [
     Case("closes-its-pipes", 2, 0, relu_then(
         "for fd in range(3, 64):\n    try:\n        os.close(fd)\n    except OSError:\n        pass"), flagged=True,
          reason="tampering"),
-    Case("added-cells-that-hang-on-replay", 2, 5, {"sigmoid": "import os\ndef sigmoid(z):\n    os._exit(1)"},
+    Case("added-cells-that-hang-on-replay", 2, NO_SIGMOID, {"sigmoid": "import os\ndef sigmoid(z):\n    os._exit(1)"},
          edit=lambda nb: hang_on_replay(nb), reason="timed out"),
     # 3. The grader believes what the sandbox says about itself.
     Case("imports-the-kernel", 3, 0, cell("import gradekernel.monitor"), flagged=True, reason="tampering"),
@@ -209,7 +210,7 @@ CASES = [
         " 'blobs': []}).encode()\n        body = len(h).to_bytes(4, 'little') + h\n"
         "        os.write(fd, len(body).to_bytes(8, 'little') + body)\n    z[z < 0] = 0\n    return z\n")}, flagged=True,
          reason="tampering"),
-    Case("naive-sigmoid-with-warnings-silenced", 3, 14.5, {"sigmoid": "import warnings\nwarnings.filters[:] = []\n"
+    Case("naive-sigmoid-with-warnings-silenced", 3, FULL - 1.5, {"sigmoid": "import warnings\nwarnings.filters[:] = []\n"
                                                                    "warnings.simplefilter = lambda *a, **k: None\n"
                                                                    "np.seterr(all='ignore')\n" + SIGMOID_NAIVE}),
     # 4. Files in submitted/ are followed.
@@ -250,8 +251,8 @@ CASES = [
     Case("threads-bomb", 6, NO_RELU, cell("import threading, time\nwhile True:\n    threading.Thread(target=time.sleep, args=(60,)).start()"),
          reason="can't start new thread"),
     # 7. Hidden inputs leak through feedback.
-    Case("raises-its-arguments", 7, 5, {"sigmoid": LEAK}, reason="ValueError"),
-    Case("raises-its-arguments-too", 7, 5, {"sigmoid": LEAK}, reason="ValueError"),
+    Case("raises-its-arguments", 7, NO_SIGMOID, {"sigmoid": LEAK}, reason="ValueError"),
+    Case("raises-its-arguments-too", 7, NO_SIGMOID, {"sigmoid": LEAK}, reason="ValueError"),
 ]
 
 

@@ -1,5 +1,14 @@
 """Bug zoo for 01_neuron."""
 
+PERCEPTRON = ["test_perceptron_update_visible", "test_perceptron_update_hidden"]
+
+
+def perceptron(error):
+    """A perceptron_update answer with the error y - prediction computed as ``error``."""
+    return (f"def perceptron_update(w, b, x, y, learning_rate):\n    error = {error}\n"
+            "    return w + learning_rate * error * x, b + learning_rate * error")
+
+
 BUGS = {
     "sigmoid_naive_overflows": {
         "cells": {"sigmoid": "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))"},
@@ -8,6 +17,10 @@ BUGS = {
     "sigmoid_wrong_sign": {
         "cells": {"sigmoid": "def sigmoid(z):\n    z = np.clip(z, -500, 500)\n    return 1 / (1 + np.exp(z))"},
         "loses": ["test_sigmoid_visible", "test_sigmoid_hidden"],
+    },
+    "sigmoid_where_of_two_unsafe_branches": {  # right values, but np.where computes exp(1e4) in the discarded branch
+        "cells": {"sigmoid": "def sigmoid(z):\n    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))"},
+        "loses": ["test_sigmoid_hidden"],
     },
     "sigmoid_clipped_not_exact": {
         "cells": {"sigmoid": "def sigmoid(z):\n    return np.clip(1 / (1 + np.exp(-np.clip(z, -30, 30))), 0, 1)"},
@@ -45,6 +58,25 @@ BUGS = {
         "cells": {"decision_boundary": "def decision_boundary(beta0, beta1, beta2, x1):\n    return -(beta0 + beta2 * x1) / beta1"},
         "loses": ["test_decision_boundary"],
     },
+    # perceptron_update
+    "perceptron_strict_step": {
+        "cells": {"perceptron_update": perceptron("y - (1 if x @ w + b > 0 else 0)")},
+        "loses": ["test_perceptron_update_hidden"],
+    },
+    "perceptron_hebb_updates_every_sample": {
+        "cells": {"perceptron_update": perceptron("2 * y - 1")},
+        "loses": PERCEPTRON,
+    },
+    "perceptron_changes_w_in_place": {
+        "cells": {"perceptron_update": "def perceptron_update(w, b, x, y, learning_rate):\n"
+                                       "    error = y - (1 if x @ w + b >= 0 else 0)\n"
+                                       "    w += learning_rate * error * x\n    return w, b + learning_rate * error"},
+        "loses": PERCEPTRON,
+    },
+    "perceptron_sigmoid_instead_of_step": {
+        "cells": {"perceptron_update": perceptron("y - sigmoid(x @ w + b)")},
+        "loses": PERCEPTRON,
+    },
 }
 
 ALTERNATIVES = {
@@ -63,4 +95,13 @@ ALTERNATIVES = {
     "decision_boundary_float32_safe": {
         "decision_boundary": "def decision_boundary(beta0, beta1, beta2, x1):\n    x1 = np.array(x1, dtype=np.float64)\n    return -beta0 / beta2 - beta1 / beta2 * x1"
     },
+    "perceptron_if_misclassified": {"perceptron_update": """def perceptron_update(w, b, x, y, learning_rate):
+    prediction = int(np.dot(w, x) + b >= 0)
+    if prediction == y:
+        return w.copy(), b
+    sign = 1 if y == 1 else -1
+    return w + sign * learning_rate * x, b + sign * learning_rate"""},
+    "perceptron_heaviside": {"perceptron_update": """def perceptron_update(w, b, x, y, learning_rate):
+    delta = learning_rate * (y - np.heaviside(x @ w + b, 1.0))
+    return w + delta * x, float(b + delta)"""},
 }
