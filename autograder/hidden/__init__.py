@@ -36,6 +36,7 @@ ASSIGNMENTS = {
     "08_regularization": "a08_regularization",
     "09_cnn": "a09_cnn",
     "10_rnn": "a10_rnn",
+    "13_evaluation": "a13_evaluation",
 }
 DEFAULT_SEED = 2026
 GRADER_ERROR_NOTE = "grader error (this submission is flagged for a person to review):"
