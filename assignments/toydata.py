@@ -1,4 +1,4 @@
-"""Small seeded datasets the lectures use: banknote-like blobs and XOR."""
+"""Small seeded datasets the lectures use: banknote-like blobs, XOR and heteroscedastic regression."""
 import numpy as np
 
 
@@ -31,3 +31,17 @@ def noisy_xor(n=200, noise=0.1, seed=0):
     X = corners + rng.normal(scale=noise, size=(n, 2))
     y = (corners[:, 0] ^ corners[:, 1]).astype(np.int64)
     return X, y
+
+
+def heteroscedastic(n=500, seed=0):
+    """Regression data whose noise grows with |x| (seed 002: a network predicts a Gaussian per input).
+
+    x is uniform on [-2, 2]; y = x + sin(2x) + sigma(x) * eps with eps standard normal and
+    sigma(x) = 0.05 + 0.5 |x|: almost exact near 0, twenty times noisier at the edges.
+    Returns x (n, 1), y (n,) and the true sigma (n,), float64.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2.0, 2.0, size=(n, 1))
+    sigma = 0.05 + 0.5 * np.abs(x[:, 0])
+    y = x[:, 0] + np.sin(2.0 * x[:, 0]) + sigma * rng.normal(size=n)
+    return x, y, sigma

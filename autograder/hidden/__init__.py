@@ -37,6 +37,7 @@ ASSIGNMENTS = {
     "09_cnn": "a09_cnn",
     "10_rnn": "a10_rnn",
     "13_evaluation": "a13_evaluation",
+    "14_probabilistic_regression": "a14_probabilistic_regression",
 }
 DEFAULT_SEED = 2026
 GRADER_ERROR_NOTE = "grader error (this submission is flagged for a person to review):"
