@@ -20,6 +20,8 @@ STUDENTS = {
         "08_regularization": ["bug:dropout_not_inverted"],
         "09_cnn": ["bug:conv_flipped_kernel_true_convolution"],
         "10_rnn": ["bug:lstm_gate_order_ifoc"],
+        "13_evaluation": ["bug:prf_nan_when_undefined", "alt:auc_mann_whitney_average_ranks"],
+        "14_probabilistic_regression": ["bug:model_constant_sigma", "alt:nll_scipy_logpdf"],
     },
     "dave": {  # correct alternatives everywhere he tried them
         "01_neuron": ["alt:sigmoid_via_tanh", "alt:predict_no_hidden_loop"],
@@ -32,5 +34,7 @@ STUDENTS = {
         "08_regularization": ["alt:dropout_mask_divided"],
         "09_cnn": ["alt:conv_loops_over_outputs_tensordot"],
         "10_rnn": ["alt:rnn_einsum"],
+        "13_evaluation": ["alt:cm_bincount", "alt:grid_parameter_grid_and_history"],
+        "14_probabilistic_regression": ["alt:model_exponential_sigma", "alt:interval_scipy_norm_interval"],
     },
 }
