@@ -1,4 +1,5 @@
-"""Small seeded datasets the lectures use: banknote-like blobs, XOR, and many-class Gaussian clusters."""
+"""Small seeded datasets the lectures use: banknote-like blobs, XOR, many-class Gaussian clusters and
+heteroscedastic regression."""
 import numpy as np
 
 
@@ -42,3 +43,17 @@ def clusters(n=500, num_classes=10, dim=20, spread=1.0, seed=0):
     centres = rng.normal(scale=2.0, size=(num_classes, dim))
     labels = rng.permutation(np.arange(n) % num_classes)
     return centres[labels] + rng.normal(scale=spread, size=(n, dim)), labels.astype(np.int64)
+
+
+def heteroscedastic(n=500, seed=0):
+    """Regression data whose noise grows with |x| (seed 002: a network predicts a Gaussian per input).
+
+    x is uniform on [-2, 2]; y = x + sin(2x) + sigma(x) * eps with eps standard normal and
+    sigma(x) = 0.05 + 0.5 |x|: almost exact near 0, twenty times noisier at the edges.
+    Returns x (n, 1), y (n,) and the true sigma (n,), float64.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2.0, 2.0, size=(n, 1))
+    sigma = 0.05 + 0.5 * np.abs(x[:, 0])
+    y = x[:, 0] + np.sin(2.0 * x[:, 0]) + sigma * rng.normal(size=n)
+    return x, y, sigma

@@ -22,6 +22,8 @@ STUDENTS = {
         "10_rnn": ["bug:lstm_gate_order_ifoc"],
         "11_modular_backprop": ["bug:relu_backward_zeroes_dout_in_place", "bug:train_mlp_slide_sigma_read_as_std"],
         "12_batchnorm_optimizers": ["bug:bn_unbiased_variance", "alt:optimizers_with_copies_and_in_place_arithmetic"],
+        "13_evaluation": ["bug:prf_nan_when_undefined", "alt:auc_mann_whitney_average_ranks"],
+        "14_probabilistic_regression": ["bug:model_constant_sigma", "alt:nll_scipy_logpdf"],
     },
     "dave": {  # correct alternatives everywhere he tried them
         "01_neuron": ["alt:sigmoid_via_tanh", "alt:predict_no_hidden_loop"],
@@ -36,5 +38,7 @@ STUDENTS = {
         "10_rnn": ["alt:rnn_einsum"],
         "11_modular_backprop": ["alt:layers_dict_caches_np_dot", "alt:train_mlp_legacy_seed_in_place_updates"],
         "12_batchnorm_optimizers": ["alt:bn_keepdims_dict_cache_staged_backward"],
+        "13_evaluation": ["alt:cm_bincount", "alt:grid_parameter_grid_and_history"],
+        "14_probabilistic_regression": ["alt:model_exponential_sigma", "alt:interval_scipy_norm_interval"],
     },
 }

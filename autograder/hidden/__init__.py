@@ -39,6 +39,8 @@ ASSIGNMENTS = {
     "10_rnn": "a10_rnn",
     "11_modular_backprop": "a11_modular_backprop",
     "12_batchnorm_optimizers": "a12_batchnorm_optimizers",
+    "13_evaluation": "a13_evaluation",
+    "14_probabilistic_regression": "a14_probabilistic_regression",
 }
 DEFAULT_SEED = 2026
 GRADER_ERROR_NOTE = "grader error (this submission is flagged for a person to review):"

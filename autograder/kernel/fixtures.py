@@ -94,6 +94,37 @@ class LeastSquaresClassifier:
         return float(0.5 / n * np.sum(residual**2)), {"W1": X.T @ residual / n, "b1": residual.sum(axis=0) / n}
 
 
+class LogisticUnits:
+    """A ``build_fn`` for ``grid_search``: ``build_fn(angle, offset, learning_rate=0.0)`` returns a compiled Keras
+    logistic unit on 2 features whose weights its hyperparameters name.
+
+    The unit predicts ``sigmoid(scale * (cos(angle) x1 + sin(angle) x2 + offset))``; it is compiled with
+    SGD at ``learning_rate``, the binary cross-entropy and ``metrics=["accuracy"]``. With a learning rate
+    of 0 training leaves its weights as they are, so what ``model.evaluate`` reports for each combination
+    is known before the search runs. Run eagerly: a few batches of a 3-weight model train faster
+    without graph tracing.
+    """
+
+    def __init__(self, scale):
+        self.scale = float(scale)
+
+    def logits(self, x, angle, offset):
+        """The unit's logits for ``x`` (n, 2) before any training, in float64."""
+        x = np.asarray(x, dtype=np.float64)
+        return self.scale * (np.cos(angle) * x[:, 0] + np.sin(angle) * x[:, 1] + offset)
+
+    def __call__(self, angle, offset, learning_rate=0.0):
+        import keras
+
+        unit = keras.layers.Dense(1, activation="sigmoid")
+        model = keras.Sequential([keras.Input(shape=(2,)), unit])
+        kernel = self.scale * np.array([[np.cos(angle)], [np.sin(angle)]])
+        unit.set_weights([kernel, np.array([self.scale * float(offset)])])
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=float(learning_rate)),
+                      loss="binary_crossentropy", metrics=["accuracy"], run_eagerly=True)
+        return model
+
+
 def rng(seed):
     """A fresh ``numpy.random.Generator``."""
     return np.random.default_rng(int(seed))
@@ -102,7 +133,9 @@ def rng(seed):
 FACTORIES = {"quadratic": Quadratic, "coupled_quadratic": CoupledQuadratic,
              "quadratic_gradient": QuadraticGradient, "rng": rng,
              # 11_modular_backprop and 12_batchnorm_optimizers
-             "smooth_layer": SmoothLayer, "flatten": Flatten, "least_squares_classifier": LeastSquaresClassifier}
+             "smooth_layer": SmoothLayer, "flatten": Flatten, "least_squares_classifier": LeastSquaresClassifier,
+             # 13_evaluation
+             "logistic_units": LogisticUnits}
 
 
 class Fixture:
