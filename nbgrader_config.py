@@ -33,6 +33,7 @@ c.LateSubmissionPlugin.penalty_method = "none"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # stock kernels and calibration: BLAS threads fight on a shared machine
 
 # The grading engine (`autograder grade`): every limit applies per submission.
 c.Autograder.cell_timeout = 120        # seconds per student cell or function call

@@ -77,6 +77,11 @@ def test_requests_carry_arrays_and_fixtures_the_monitor_decodes_with_their_origi
     assert monitor._changed(kept) == [1]
     args[1].append(1)
     assert monitor._changed(kept) == [1]
+    params = protocol.encode_request(4, "call", name="f", args=[{"W1": np.ones(2), "b1": np.zeros(1)}], kwargs={})
+    kept = []
+    given = monitor._decode(marshal.loads(params[monitor.FRAME:])["args"][0], kept, 0)
+    given["W1"] = given["W1"] * 2  # a new array under the same key: the original bytes are unchanged
+    assert monitor._changed(kept) == [0]
 
 
 @pytest.mark.parametrize("data, reason", [

@@ -138,6 +138,8 @@ def _changed(before, after):
         return not isinstance(after, np.ndarray) or before.shape != after.shape or before.tobytes() != after.tobytes()
     if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
         return len(before) != len(after) or any(_changed(a, b) for a, b in zip(before, after))
+    if isinstance(before, dict) and isinstance(after, dict):
+        return before.keys() != after.keys() or any(_changed(before[k], after[k]) for k in before)
     return False
 
 

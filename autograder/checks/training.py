@@ -61,8 +61,9 @@ from autograder.checks.errors import CheckFailure
 
 THRESHOLDS = Path(__file__).resolve().parent.parent / "hidden" / "thresholds.json"
 PROFILES = ("cpu", "gpu")
-HIGHER_IS_BETTER = {"accuracy": True, "mse": False, "mae": False}
-_LABELS = {"accuracy": "test accuracy", "mse": "test MSE", "mae": "test MAE"}
+HIGHER_IS_BETTER = {"accuracy": True, "mse": False, "mae": False, "nll": False, "coverage_error": False}
+_LABELS = {"accuracy": "test accuracy", "mse": "test MSE", "mae": "test MAE", "nll": "test NLL",
+           "coverage_error": "interval coverage error"}
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,14 @@ def profile():
 
 @functools.lru_cache(maxsize=1)
 def gpu_visible():
-    """Whether the current Keras backend sees a GPU (the ``auto`` profile's test)."""
-    import keras
+    """Whether the current Keras backend sees a GPU (the ``auto`` profile's test). Where Keras is not
+    imported yet (a numpy-only check in a stock kernel), the driver's GPU list decides, without the
+    framework's import."""
+    keras = sys.modules.get("keras")
+    if keras is None:
+        from autograder.engine.devices import find_gpus
 
+        return bool(find_gpus())
     try:
         return bool(keras.distribution.list_devices("gpu"))
     except Exception:  # backends without keras.distribution support (torch)

@@ -33,6 +33,7 @@ _loads = marshal.loads
 _frombuffer, _ndarray = numpy.frombuffer, numpy.ndarray
 _encode_json = _json.make_encoder(None, None, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
 _PLAIN_KINDS = "biufc"
+_DICT = object()  # marks a dict argument in the kept originals
 
 
 def serve(requests, replies, inbox, lock):
@@ -116,7 +117,9 @@ def _decode(value, kept, key):
     if kind is tuple:
         return tuple(_decode(v, kept, key) for v in value)
     if kind is dict:
-        return {k: _decode(v, kept, key) for k, v in value.items()}
+        given = {k: _decode(v, kept, key) for k, v in value.items()}
+        kept.append((key, given, list(given.items()), _DICT))
+        return given
     return value
 
 
@@ -126,6 +129,10 @@ def _changed(kept):
     for key, obj, original, shape in kept:
         if shape is None:
             changed = len(obj) != original
+        elif shape is _DICT:  # the same keys, each still holding the very object it was given
+            now = list(obj.items())
+            changed = len(now) != len(original) or any(
+                type(k) is not str or k != k0 or v is not v0 for (k, v), (k0, v0) in zip(now, original))
         else:
             changed = obj.shape != shape or obj.tobytes() != original
         if changed and key not in keys:
