@@ -21,7 +21,7 @@ from autograder.checks import (
     check_shape,
 )
 from autograder.checks.gradients import numerical_gradient_array
-from autograder.checks.training import Training, budget, check_min_score, seed_from
+from autograder.checks.training import Training, budget, check_min_score, course_seeded, seed_from
 from autograder.results import weight
 
 A = "11_modular_backprop"
@@ -496,6 +496,7 @@ def check_train_mlp_initialisation(student, rng):
 
 
 @weight(2)
+@course_seeded
 def check_train_mlp_learns_mnist(student, rng):
     """train_mlp trains a 784-100-10 network on hidden MNIST digits to the required test accuracy (scored by the grader)"""
     score = TRAINING["train_mlp"].score(student, seed_from(rng), budget(A, "train_mlp"))

@@ -26,7 +26,7 @@ from assignments import toydata
 from autograder.checks import CheckFailure, as_array, check_close, check_gradient, check_shape
 from autograder.checks import keras_models as km
 from autograder.checks import training
-from autograder.checks.training import Training, seed_from
+from autograder.checks.training import Training, course_seeded, seed_from
 from autograder.checks.training_cache import memoized_training
 from autograder.hidden.a03_losses import check_single_float
 
@@ -272,6 +272,7 @@ def _reference_text(key):
     return f"the reference reaches {rec['mean']:.3f} ± {rec['std']:.3f} over {len(rec['scores'])} seeds"
 
 
+@course_seeded
 def check_model_learns(student, rng):
     """trained by the grader with its Gaussian NLL on hidden heteroscedastic data, build_gaussian_model(1) reaches the required test NLL"""
     b = training.budget(A, "nll")
@@ -285,6 +286,7 @@ def check_model_learns(student, rng):
             "a mu without a hidden layer about 0.45")
 
 
+@course_seeded
 def check_model_calibrated(student, rng):
     """trained by the grader, build_gaussian_model(1)'s 68% and 95% intervals hold about 68% and 95% of the hidden test points, overall and where the noise is smallest and largest"""
     b = training.budget(A, "coverage")
