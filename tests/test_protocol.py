@@ -72,7 +72,10 @@ def test_requests_carry_arrays_and_fixtures_the_monitor_decodes_with_their_origi
     kept = []
     args = [monitor._decode(a, kept, i) for i, a in enumerate(message["args"])]
     assert args[0].shape == () and args[1][0].shape == (2, 2)
-    assert message["kwargs"]["rng"][0] == monitor.FIXTURE_TAG
+    fixture = monitor._decode(message["kwargs"]["rng"], kept, "rng")
+    assert fixture[0] == monitor.FIXTURE_TAG and fixture[2] == {"seed": 4}
+    cache = monitor._decode(protocol._outgoing((np.ones(2), "x", None)), kept, 2)  # a tuple that starts with an array
+    assert type(cache) is tuple and cache[0].shape == (2,)
     args[1][0][0, 0] = 5.0
     assert monitor._changed(kept) == [1]
     args[1].append(1)

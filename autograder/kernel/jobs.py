@@ -150,7 +150,7 @@ def main_loop(student, inbox):
 
 def _build(value):
     """An argument as the function gets it: a fixture ``(FIXTURE_TAG, name, params)`` is built here."""
-    if type(value) is tuple and len(value) == 3 and value[0] == FIXTURE_TAG:
+    if type(value) is tuple and len(value) == 3 and type(value[0]) is str and value[0] == FIXTURE_TAG:
         return FACTORIES[value[1]](**value[2])
     return value
 

@@ -104,12 +104,13 @@ def _decode(value, kept, key):
     """A request value as the student's function gets it; arrays are fresh copies, and each one's
     original bytes are kept here (under its top-level argument ``key``) to find changes later."""
     kind = type(value)
-    if kind is tuple and len(value) == 4 and value[0] == ARRAY_TAG:
+    tag = value[0] if kind is tuple and len(value) in (3, 4) and type(value[0]) is str else None
+    if tag == ARRAY_TAG:
         array = _frombuffer(value[3], value[1]).reshape(value[2]).copy()
         kept.append((key, array, value[3], value[2]))
         return array
-    if kind is tuple and len(value) == 3 and value[0] == FIXTURE_TAG:
-        return value
+    if tag == FIXTURE_TAG:  # built by the main thread from its decoded parameters
+        return (FIXTURE_TAG, value[1], {k: _decode(v, [], key) for k, v in value[2].items()})
     if kind is list:
         items = [_decode(v, kept, key) for v in value]
         kept.append((key, items, len(items), None))
