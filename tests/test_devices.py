@@ -71,8 +71,8 @@ def test_backend_setting_then_environment_win_over_what_is_installed(monkeypatch
     assert devices.worker_environment(0, 1, [], Settings(keras_backend="torch"))["KERAS_BACKEND"] == "torch"
 
 
-def test_student_kernel_uses_the_same_backend_as_its_worker(monkeypatch, tmp_path):
+def test_student_kernel_uses_the_same_backend_as_its_worker(monkeypatch):
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     only_installed(monkeypatch, "torch")
-    assert StudentProcess(tmp_path, Settings(), 0)._environment(3, 4)["KERAS_BACKEND"] == "torch"
-    assert StudentProcess(tmp_path, Settings(keras_backend="jax"), 0)._environment(3, 4)["KERAS_BACKEND"] == "jax"
+    assert StudentProcess(Settings(), 0)._environment(3, 4)["KERAS_BACKEND"] == "torch"
+    assert StudentProcess(Settings(keras_backend="jax"), 0)._environment(3, 4)["KERAS_BACKEND"] == "jax"

@@ -1,7 +1,7 @@
 """Grading on a real Ray cluster: a head and a second node on 127.0.0.1, one CPU each.
 
 The same zoo subset graded by the local pool and by Ray (through `autograder
-grade --ray ADDRESS`) gives the same grades and gradebook rows; a node killed
+grade --ray=ADDRESS`) gives the same grades and gradebook rows; a node killed
 mid-run loses nothing and counts nothing twice; a submission that kills its
 grading worker is zero with the reason, not retried forever; a node or a
 driver whose grader differs is refused with what differs.
@@ -141,7 +141,7 @@ def test_ray_resumes_after_its_driver_dies_and_grades_exactly_as_the_local_pool(
     for one in (local, on_ray):
         submit(one, subset)
     grade_assignments(local.root, ASSIGNMENT, local.settings, console=Console(quiet=True))
-    command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--ray", cluster[0].address]
+    command = [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, f"--ray={cluster[0].address}"]
     options = {"cwd": on_ray.root, "env": {**os.environ, "RAY_ADDRESS": ""}, "text": True,
                "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
 
@@ -188,12 +188,10 @@ def _refusing_grade(context, job, files):
 
 
 def fake_jobs(tmp_path, names, marker):
-    """Jobs with empty submissions whose fingerprint carries ``marker`` to the fake task."""
+    """Jobs (with no submission folder: the fake tasks ignore it) whose fingerprint carries ``marker`` to the fake task."""
     jobs = []
     for name in names:
-        folder = tmp_path / "submitted" / name / ASSIGNMENT
-        folder.mkdir(parents=True)
-        jobs.append(batch.Job(ASSIGNMENT, name, folder, tmp_path / "results" / name / batch.RESULT_FILE, marker))
+        jobs.append(batch.Job(ASSIGNMENT, name, tmp_path / "results" / name / batch.RESULT_FILE, marker))
     return jobs
 
 

@@ -14,11 +14,17 @@ _F64 = np.dtype(np.float64)
 
 
 def as_array(value, what):
-    """``value`` as a plain ndarray, or a CheckFailure naming what came back."""
+    """``value`` as a plain ndarray of real numbers, or a CheckFailure naming what came back.
+
+    Complex results are refused even when their real part is right: a value check compares real numbers."""
     try:
-        return to_array(value, what)
+        array = to_array(value, what)
     except NotPlain as err:
         raise CheckFailure(str(err)) from None
+    if array.dtype.kind == "c":
+        raise CheckFailure(f"{what}: expected real numbers, got the complex dtype {array.dtype}; "
+                           "return a real (float or integer) array")
+    return array
 
 
 def check_shape(value, expected_shape, what):

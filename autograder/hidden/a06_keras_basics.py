@@ -12,7 +12,7 @@ from assignments import datasets, toydata
 from autograder.checks import CheckFailure
 from autograder.checks import keras_models as km
 from autograder.checks.training import (
-    Training, budget, check_max_error, check_min_score, fit_and_score, seed_from, targets_for_loss,
+    Training, budget, check_max_error, check_min_score, course_seeded, fit_and_score, seed_from, targets_for_loss,
 )
 
 A = "06_keras_basics"
@@ -152,6 +152,7 @@ def check_xor_structure(student, rng):
                            f"got {len(weighted)} layer with weights")
 
 
+@course_seeded
 def check_xor_learns(student, rng):
     """build_xor_model learns XOR from 3 random initialisations when the grader trains it on noisy XOR points"""
     _trained(student, rng, "xor", "build_xor_model, trained by the grader from 3 random initialisations (the worst shown)")
@@ -169,6 +170,7 @@ def check_logistic_structure(student, rng):
         km.check_loss(model, "binary_crossentropy", what)
 
 
+@course_seeded
 def check_logistic_learns(student, rng):
     """build_logistic_model(2) separates hidden banknote data after the grader trains it"""
     _trained(student, rng, "logistic", "build_logistic_model(2), trained by the grader on banknote data")
@@ -185,6 +187,7 @@ def check_regression_structure(student, rng):
         km.check_loss(model, "mse", what)
 
 
+@course_seeded
 def check_regression_learns(student, rng):
     """build_regression_model(13) predicts hidden Boston house prices after the grader trains it"""
     _trained(student, rng, "regression", "build_regression_model(13), trained by the grader on standardised Boston data",
@@ -217,11 +220,13 @@ def check_mlp_functional_structure(student, rng):
     _check_mlp(model, "build_mlp_functional()")
 
 
+@course_seeded
 def check_mlp_sequential_learns(student, rng):
     """build_mlp_sequential classifies hidden MNIST digits after the grader trains it"""
     _trained(student, rng, "mlp_sequential", "build_mlp_sequential, trained by the grader on MNIST digits")
 
 
+@course_seeded
 def check_mlp_functional_learns(student, rng):
     """build_mlp_functional classifies hidden MNIST digits after the grader trains it"""
     _trained(student, rng, "mlp_functional", "build_mlp_functional, trained by the grader on MNIST digits")

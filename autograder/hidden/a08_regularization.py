@@ -24,7 +24,7 @@ import numpy as np
 from autograder.checks import CheckFailure, Fixture, check_close, check_dtype_kind, check_scalar, check_shape
 from autograder.checks import keras_models as km
 from autograder.checks import training
-from autograder.checks.training import Training, seed_from
+from autograder.checks.training import Training, course_seeded, seed_from
 from autograder.checks.training_cache import memoized_training
 
 A = "08_regularization"
@@ -370,6 +370,7 @@ TRAINING = {
 }
 
 
+@course_seeded
 def check_overfits_less(student, rng):
     """trained by the grader on a small hidden subset, your model overfits less than the same network without regularisation, and still learns"""
     spent = training.budget(A, "overfitting")

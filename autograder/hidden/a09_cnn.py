@@ -11,7 +11,7 @@ import numpy as np
 from autograder.checks import check_close, check_dtype_kind, check_scalar
 from autograder.checks import keras_models as km
 from autograder.checks import training
-from autograder.checks.training import Training, seed_from
+from autograder.checks.training import Training, course_seeded, seed_from
 
 A = "09_cnn"
 TOL = {"rtol": 1e-4, "atol": 1e-4}
@@ -207,6 +207,7 @@ TRAINING = {
 }
 
 
+@course_seeded
 def check_cnn_learns(student, rng):
     """build_cnn reaches the required test accuracy on hidden Fashion-MNIST images after the grader trains it"""
     model = student.keras_model("build_cnn")

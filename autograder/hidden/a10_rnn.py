@@ -10,7 +10,7 @@ import numpy as np
 from autograder.checks import CheckFailure, check_close, check_dtype_kind, check_shape
 from autograder.checks import keras_models as km
 from autograder.checks import training
-from autograder.checks.training import Training, seed_from
+from autograder.checks.training import Training, course_seeded, seed_from
 
 A = "10_rnn"
 TOL = {"rtol": 1e-4, "atol": 1e-4}
@@ -174,6 +174,7 @@ TRAINING = {
 }
 
 
+@course_seeded
 def check_sequence_model_learns(student, rng):
     """build_sequence_model learns a hidden task where word order decides the label, after the grader trains it"""
     score = score_sequence_model(student, seed_from(rng), training.budget(A, "sequence"))

@@ -213,6 +213,12 @@ CASES = [
     Case("naive-sigmoid-with-warnings-silenced", 3, FULL - 1.5, {"sigmoid": "import warnings\nwarnings.filters[:] = []\n"
                                                                    "warnings.simplefilter = lambda *a, **k: None\n"
                                                                    "np.seterr(all='ignore')\n" + SIGMOID_NAIVE}),
+    Case("complex-sigmoid-with-the-right-real-part", 3, NO_SIGMOID, {"sigmoid": (
+        "def sigmoid(z):\n    z = np.asarray(z, dtype=float)\n    e = np.exp(-np.abs(z))\n"
+        "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)) + 1e-3j")}, reason="complex"),
+    Case("complex-sigmoid-with-a-zero-imaginary-part", 3, NO_SIGMOID, {"sigmoid": (
+        "def sigmoid(z):\n    z = np.asarray(z, dtype=float)\n    e = np.exp(-np.abs(z))\n"
+        "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(complex)")}, reason="complex"),
     # 4. Files in submitted/ are followed.
     Case("notebook-links-to-the-solution", 4, 0, build=symlink_to(lambda c: c.root / "source" / "01_neuron" / "neuron.ipynb"),
          flagged=True, reason="symbolic link"),
