@@ -44,8 +44,8 @@ INTENDED = {
     # numpy's overflow warning goes to stderr, and stock nbgrader zeroes any test cell that writes to stderr,
     # even the hidden cell where the engine's checks pass in part: the engine gives the partial credit.
     ("naive-sigmoid", "test_sigmoid_hidden", "auto_score"): (0.0, 1.5),
-    ("naive-sigmoid", "submission", "score"): (13.0, 14.5),
-    ("naive-sigmoid", "neuron", "score"): (13.0, 14.5),
+    ("naive-sigmoid", "submission", "score"): (17.0, 18.5),
+    ("naive-sigmoid", "neuron", "score"): (17.0, 18.5),
 }
 GRADE_FIELDS = ("auto_score", "manual_score", "extra_credit", "max_score", "needs_manual_grade")
 COMMENT_FIELDS = ("auto_comment", "manual_comment")
@@ -191,7 +191,7 @@ def test_a_hostile_timestamp_flags_its_student_and_never_stops_the_run(graded):
     with Gradebook(f"sqlite:///{root}/gradebook.db") as gb:
         assert gb.find_submission(ASSIGNMENT, "linked").timestamp is None
         assert gb.find_submission_notebook("neuron", ASSIGNMENT, "linked").flagged
-        assert gb.find_submission(ASSIGNMENT, "linked").score == 16  # graded all the same
+        assert gb.find_submission(ASSIGNMENT, "linked").score == 20  # graded all the same (01 is worth 20)
         assert not gb.find_submission_notebook("neuron", ASSIGNMENT, "solution").flagged
     page = (root / "autograded" / "linked" / ASSIGNMENT / "feedback.html").read_text()
     assert "timestamp.txt is not used: it is a symbolic link" in page
