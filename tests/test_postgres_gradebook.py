@@ -25,6 +25,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from autograder import stock
 from autograder.engine.record import GradebookRecorder
+from autograder.engine.settings import course_directory
 from autograder.results import SubmissionResult
 from tests.conftest import ROOT
 from tests.course_factory import ENGINE_CONFIG, Course
@@ -118,17 +119,17 @@ def test_release_grade_export_and_formgrader_work_on_postgresql(course):
     neuron.submit("ann")
     neuron.submit("ben", {"relu": "def relu(z):\n    return np.abs(z)"})
     out = finished(autograder(["grade", "01_neuron", "-s", "ann", "-s", "ben"], neuron.root))
-    assert "16 / 16" in out and "14 / 16" in out and f"gradebook: {url}" in out
+    assert "20 / 20" in out and "18 / 20" in out and f"gradebook: {url}" in out
     assert not (neuron.root / "gradebook.db").exists(), "SQLite was used although db_url names PostgreSQL"
 
     stock.nbgrader(["export", "--to", "exported.csv"], neuron.root)
     rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(open(neuron.root / "exported.csv"))
             if r["assignment"] == "01_neuron"}
-    assert rows == {"ann": 16, "ben": 14}
+    assert rows == {"ann": 20, "ben": 18}
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(neuron.root)).load_config()
     api = NbGraderAPI(CourseDirectory(config=config), config=config)  # what formgrader's pages call
-    assert {s["student"]: s["score"] for s in api.get_submissions("01_neuron")} == {"ann": 16, "ben": 14}
+    assert {s["student"]: s["score"] for s in api.get_submissions("01_neuron")} == {"ann": 20, "ben": 18}
     assert [n["name"] for n in api.get_notebooks("01_neuron")] == ["neuron"]
 
 
@@ -149,9 +150,9 @@ def test_two_runs_at_once_on_different_assignments_lose_nothing(course):
 
 
 def test_a_student_added_by_another_run_meanwhile_is_found_on_the_retry(postgres, course):
-    _, url = course
+    courses, url = course
     result = SubmissionResult("01_neuron", "zoe", [])
-    recorder = GradebookRecorder(url, ["01_neuron"])
+    recorder = GradebookRecorder(course_directory(courses["01_neuron"].root), ["01_neuron"])
     other = postgres.connect("course")
     other.autocommit = False
     other.execute("INSERT INTO student (id) VALUES ('zoe')")  # another run's insert, not yet committed
@@ -162,7 +163,6 @@ def test_a_student_added_by_another_run_meanwhile_is_found_on_the_retry(postgres
     other.commit()
     worker.join(timeout=60)
     other.close()
-    recorder.close()
     assert not worker.is_alive() and not failed, failed
     with Gradebook(url) as gb:
         assert gb.find_submission("01_neuron", "zoe").student.id == "zoe"

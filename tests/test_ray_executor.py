@@ -164,7 +164,7 @@ def test_ray_resumes_after_its_driver_dies_and_grades_exactly_as_the_local_pool(
     maxima = max_scores(ROOT, ASSIGNMENT)
     rows = gradebook_rows(on_ray, students)
     assert {c.student: c.verdict(rows[c.student][0], maxima) for c in subset} == dict.fromkeys(students, "")
-    assert (on_ray.root / "feedback" / students[0] / ASSIGNMENT / "feedback.html").exists()
+    assert (on_ray.root / "autograded" / students[0] / ASSIGNMENT / "feedback.html").exists()
 
 
 @ray.remote(max_retries=0)

@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from autograder.sandbox import cgroups
 from autograder.sandbox.process import SCRATCH
 from tests.course_factory import make_course
 from tests.hostile.harness import leftovers, sandbox_processes
@@ -24,7 +25,6 @@ pytestmark = pytest.mark.xdist_group("hostile-runs")
 
 FAULTS = """
 import os
-from pathlib import Path
 if os.environ.get("INJECT_FAULT_FOR"):
     from autograder.engine import grade
     from autograder.hidden import a01_neuron
@@ -39,7 +39,7 @@ if os.environ.get("INJECT_FAULT_FOR"):
     check = a01_neuron.CHECKS["test_relu"][0]
     def check_relu_values(student, rng):
         '''relu matches max(z, 0) on hidden inputs, including exact zeros'''
-        if (Path(student.session.submission) / "inject-into-a-check").exists():
+        if "inject-into-a-check" in student.session.files:  # the submission's {relative path: bytes}
             return 1 / 0
         return check(student, rng)
     a01_neuron.CHECKS["test_relu"][0] = check_relu_values
@@ -49,6 +49,14 @@ if os.environ.get("INJECT_FAULT_FOR"):
 def grade(course, env=None, *args):
     return subprocess.run([sys.executable, "-m", "autograder", "grade", "01_neuron", *args], cwd=course.root,
                           capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=900)
+
+
+def runs_on_the_host():
+    """Names of runs with something of theirs on the host: a control group or a scratch folder holding a sandbox's."""
+    layout, _ = cgroups.detect()
+    places = [SCRATCH] + [base for _, base in (layout.bases if layout else ())]
+    return {run.name for place in places if place.is_dir() for run in place.glob("run-*")
+            if run.is_dir() and any(p.is_dir() for p in run.iterdir())}
 
 
 def stored(course, student):
@@ -72,14 +80,14 @@ def test_an_exception_grading_one_submission_is_its_outcome_alone(tmp_path):
     statuses = [c["status"] for nb in checked["notebooks"] for i in nb["items"] for c in i["checks"]]
     assert statuses.count("grader error") == 1 and "ZeroDivisionError" in json.dumps(checked)
     for student in ("ann", "ben"):
-        assert sum(i["score"] for nb in stored(course, student)["notebooks"] for i in nb["items"]) == 16
+        assert sum(i["score"] for nb in stored(course, student)["notebooks"] for i in nb["items"]) == 20
     rows = (course.root / "grades.csv").read_text()
     assert "ann" in rows and "ben" in rows
 
     again = grade(course)  # the fault is gone: only the two that erred are graded again
     assert again.returncode == 0, again.stdout[-3000:]
     assert "2 graded, 2 unchanged" in again.stdout
-    assert sum(i["score"] for nb in stored(course, "victim")["notebooks"] for i in nb["items"]) == 16
+    assert sum(i["score"] for nb in stored(course, "victim")["notebooks"] for i in nb["items"]) == 20
 
 
 def test_a_killed_run_leaves_nothing_the_next_run_does_not_remove(tmp_path):
@@ -91,8 +99,7 @@ def test_a_killed_run_leaves_nothing_the_next_run_does_not_remove(tmp_path):
     deadline, killed = time.monotonic() + 300, None
     while killed is None and time.monotonic() < deadline:  # the run's scratch folder shows it is grading
         time.sleep(0.5)
-        killed = next((p.name for p in SCRATCH.glob("run-*") if any(p.iterdir())
-                       and sandbox_processes(course.settings, p.name)), None)
+        killed = next((name for name in runs_on_the_host() if sandbox_processes(course.settings, name)), None)
     assert killed, "the run never started a sandbox"
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
