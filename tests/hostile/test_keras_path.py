@@ -96,10 +96,12 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("hostile-keras"), "07_fashion_mnist", cell_timeout=120,
-                         submission_timeout=900, memory_mb=4096)
-    honest = {"honest-solution": {}, "honest-two-layers": build_model("layers.Dense(256, activation='relu')", HIDDEN, SOFTMAX)}
-    return grade_with_honest_students(course, CASES, honest)
+    root = tmp_path_factory.mktemp("hostile-keras")
+    with pytest.MonkeyPatch.context() as env:  # a training cache of its own: one test here poisons every entry
+        env.setenv("AUTOGRADER_TRAINING_CACHE", str(root / "training-cache"))
+        course = make_course(root, "07_fashion_mnist", cell_timeout=120, submission_timeout=900, memory_mb=4096)
+        honest = {"honest-solution": {}, "honest-two-layers": build_model("layers.Dense(256, activation='relu')", HIDDEN, SOFTMAX)}
+        yield {**grade_with_honest_students(course, CASES, honest), "cache": root / "training-cache"}
 
 
 def test_honest_students_get_exactly_what_they_get_alone(graded):
@@ -127,8 +129,7 @@ def test_a_poisoned_cache_is_not_trusted_by_force(graded):
     """Every stored training result is overwritten with a failing score; --force trains again and the
     honest students keep their grades."""
     course = graded["course"]
-    cache = course.root / "autograded" / ".training-cache"
-    stored = list(cache.glob("*.json"))
+    stored = list(graded["cache"].rglob("*.json"))
     assert stored
     for path in stored:
         entry = json.loads(path.read_text())
