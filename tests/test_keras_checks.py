@@ -177,7 +177,7 @@ def test_calibrate_and_check(monkeypatch, tmp_path):
     data = json.loads(path.read_text())
     assert data["other"]["k"]["cpu"]["threshold"] == 0.5 and "toy" in data["toy_assignment"]
     training.check_min_score(1.0, "toy_assignment", "toy", "toy model")
-    with pytest.raises(CheckFailure, match=r"toy model: test accuracy 0\.100 after 20 epochs on 16 hidden samples; "
+    with pytest.raises(CheckFailure, match=r"toy model: test accuracy 0\.1 after 20 epochs on 16 hidden samples; "
                                            r"at least .* is required \(the reference reaches .* over 2 seeds\)"):
         training.check_min_score(0.1, "toy_assignment", "toy", "toy model")
     with pytest.raises(CheckFailure):

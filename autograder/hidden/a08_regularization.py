@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.checks import CheckFailure, Fixture, check_close, check_dtype_kind, check_scalar, check_shape
+from autograder.checks import CheckFailure, Fixture, check_close, check_dtype_kind, check_scalar, check_shape, format_numbers
 from autograder.checks import keras_models as km
 from autograder.checks import training
 from autograder.checks.training import Training, course_seeded, seed_from
@@ -166,10 +166,12 @@ def _check_init(student, name, rng, fan_in, fan_out, variance, formula):
     n = W.size
     mean_tol = SIGMAS * np.sqrt(variance / n)
     if abs(W.mean()) > mean_tol:
-        raise CheckFailure(f"{what} has mean {W.mean():.5f}; expected 0 (± {mean_tol:.5f})")
+        size, tol = format_numbers(abs(W.mean()), mean_tol, digits=3)
+        raise CheckFailure(f"{what} has mean {'-' if W.mean() < 0 else ''}{size}; expected 0 (± {tol})")
     var_tol = SIGMAS * variance * np.sqrt(2.0 / (n - 1))
     if abs(W.var() - variance) > var_tol:
-        raise CheckFailure(f"{what} has variance {W.var():.6f}; expected {formula} = {variance:.6f} (± {var_tol:.6f})")
+        got, want = format_numbers(W.var(), variance, digits=4)
+        raise CheckFailure(f"{what} has variance {got}; expected {formula} = {want} (± {var_tol:.2g})")
     tails = float((np.abs(W) > 2 * np.sqrt(variance)).mean())
     if tails < 0.01:
         raise CheckFailure(f"{what}: only {tails:.2%} of the draws lie beyond 2 standard deviations (a normal "
