@@ -90,10 +90,21 @@ def test_param_count_layers_l2():
     fails(km.check_param_count, model, 1, None, "m", match="expected 1 parameters, got 407,050")
     fails(km.check_param_count, model, None, 1000, "m", match="at most 1,000")
     fails(km.check_has_layers, model, ["Dropout"], "m", match="expected a Dropout layer; the model has Dense")
-    fails(km.check_has_l2, model, "m", match="L2")
+    fails(km.check_has_weight_penalty, model, "m", match="L1 or L2")
     reg = keras.Sequential([keras.Input((4,)), L.Dense(3, kernel_regularizer=keras.regularizers.l2(1e-3)), L.Dropout(0.2)])
-    km.check_has_l2(reg, "m")
+    km.check_has_weight_penalty(reg, "m")
     km.check_has_layers(reg, ["Dropout", "Dense"], "m")
+    for penalty in (keras.regularizers.l1(1e-4), keras.regularizers.l1_l2(l1=1e-4, l2=0.0)):
+        km.check_has_weight_penalty(keras.Sequential([keras.Input((4,)), L.Dense(3, kernel_regularizer=penalty)]), "m")
+    none = keras.Sequential([keras.Input((4,)), L.Dense(3, kernel_regularizer=keras.regularizers.l1_l2(l1=0.0, l2=0.0))])
+    fails(km.check_has_weight_penalty, none, "m", match="L1 or L2")
+
+
+def test_layers_inside_bidirectional_count():
+    model = keras.Sequential([keras.Input((20,)), L.Embedding(100, 8), L.Bidirectional(L.LSTM(4)), L.Dense(1, activation="sigmoid")])
+    km.check_has_layers(model, ["Embedding", "LSTM"], "m")
+    assert [type(layer).__name__ for layer in km.layers_of(model)] == ["Embedding", "Bidirectional", "Dense"]
+    fails(km.check_has_layers, model, ["GRU"], "m", match="expected a GRU layer; the model has Bidirectional, Dense, Embedding, LSTM")
 
 
 def test_same_architecture():
