@@ -10,6 +10,7 @@ import pytest  # noqa: E402
 
 from autograder import calibrate  # noqa: E402
 from autograder.checks import CheckFailure, LocalStudent  # noqa: E402
+from autograder.checks import keras_build as kb  # noqa: E402
 from autograder.checks import keras_models as km  # noqa: E402
 from autograder.checks import training  # noqa: E402
 
@@ -105,6 +106,39 @@ def test_layers_inside_bidirectional_count():
     km.check_has_layers(model, ["Embedding", "LSTM"], "m")
     assert [type(layer).__name__ for layer in km.layers_of(model)] == ["Embedding", "Bidirectional", "Dense"]
     fails(km.check_has_layers, model, ["GRU"], "m", match="expected a GRU layer; the model has Bidirectional, Dense, Embedding, LSTM")
+
+
+def _compiled_with(loss):
+    model = keras.Sequential([keras.Input((4,)), L.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss=loss)
+    return kb.description(model)
+
+
+def my_loss(y, p):
+    return keras.ops.mean(keras.ops.square(y - p))
+
+
+class MyLoss(keras.losses.Loss):
+    def call(self, y, p):
+        return my_loss(y, p)
+
+
+@pytest.mark.parametrize("loss, named", [(my_loss, "a hand-written loss function `my_loss`"),
+                                         (lambda y, p: my_loss(y, p), "a lambda as its loss"),
+                                         (MyLoss(), "the loss MyLoss, which is not one of Keras's built-in losses")])
+def test_a_hand_written_loss_is_refused_as_a_loss_not_as_a_layer(loss, named):
+    description = _compiled_with(loss)
+    with pytest.raises(CheckFailure) as err:
+        kb.build(*description, 0, "`build_model`")
+    message = str(err.value)
+    assert message.startswith(f"`build_model`: compiled with {named}. The grader trains only with Keras's built-in losses")
+    assert "cannot be loaded safely" in message and "loss='mse'" in message and "layer" not in message
+    assert not kb.build(*description, 0, "`build_model`", compiled=False).compiled  # the architecture alone is fine
+
+
+def test_keras_own_loss_function_is_accepted_by_name():
+    model = kb.build(*_compiled_with(keras.losses.categorical_crossentropy), 0, "m")
+    km.check_loss(model, "categorical_crossentropy", "m")
 
 
 def test_same_architecture():

@@ -96,6 +96,11 @@ BUGS = {
                                         "validation_data=(x_val, y_val), callbacks=[stop], verbose=0)\n    return model")},
         "loses": ["test_train"],
     },
+    "build_model_hand_written_loss": {  # refused as a loss the grader cannot load, not for its layers
+        "cells": {"build_model": "def my_loss(y, p):\n    return -keras.ops.mean(keras.ops.sum(y * keras.ops.log(p + 1e-7), axis=-1))\n\n\n"
+                                 + build(INPUT, HIDDEN, SOFTMAX, loss="my_loss")},
+        "loses": ["test_build_model_structure", "test_build_model_learns"],
+    },
 }
 
 ALTERNATIVES = {
@@ -113,6 +118,8 @@ ALTERNATIVES = {
         "    train = np.setdiff1d(np.arange(len(x)), val)\n    return x[train], y[train], x[val], y[val]")},
     "build_model_two_hidden_layers": {"build_model": build(INPUT, "layers.Dense(256, activation='relu')",
                                                            "layers.Dense(128, activation='relu')", SOFTMAX)},
+    "build_model_keras_loss_function": {"build_model": build(INPUT, HIDDEN, SOFTMAX,
+                                                             loss="keras.losses.categorical_crossentropy")},
     "build_model_softmax_layer_rmsprop": {"build_model": build(INPUT, HIDDEN, "layers.Dense(10)", "layers.Softmax()",
                                                                optimizer="'rmsprop'",
                                                                loss="keras.losses.CategoricalCrossentropy()")},
