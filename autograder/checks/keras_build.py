@@ -10,8 +10,10 @@ structure checks and training see exactly the same model.
 
 Accepted: Keras's own layers, initializers, regularizers, constraints,
 optimizers and losses, with scalar settings and short tuples (shapes,
-kernel sizes). Refused with a message that says why: code (Lambda and
-custom classes cannot be loaded safely), hand-written losses (likewise),
+kernel sizes); Keras's own loss functions are taken by name. Refused with
+a message that says why: code (Lambda and custom classes cannot be loaded
+safely), hand-written losses (likewise: judged from the compile settings,
+which the architecture of a compiled model repeats and which are left out of it),
 layers that carry data tables (lookup and preprocessing layers), settings
 with long lists of numbers, and descriptions over ``MAX_CONFIG_BYTES``.
 Before training, frozen layers and a learning rate of zero are refused,
@@ -77,6 +79,7 @@ def compile_objects(settings, what):
     if not _builtin(optimizer, "keras.optimizers"):
         raise CheckFailure(f"{what}: compiled with an optimizer that is not one of Keras's built-in optimizers; "
                            "use e.g. optimizer='adam' or keras.optimizers.SGD(...)")
+    _check_objects(optimizer, what)
     try:
         optimizer = keras.optimizers.deserialize(optimizer)
         loss = _loss(loss, what)
@@ -106,6 +109,7 @@ def _loss(loss, what):
     if isinstance(loss, dict) and loss.get("class_name") == "__lambda__":
         raise _hand_written(what, "a lambda as its loss")
     if _builtin(loss, "keras.losses"):
+        _check_objects(loss, what)
         return keras.losses.deserialize(loss)
     raise _hand_written(what, f"the loss {_name(loss)}, which is not one of Keras's built-in losses")
 
