@@ -4,7 +4,7 @@ import pytest
 
 from autograder.checks import (
     CheckFailure, LocalStudent, check_close, check_dtype_kind, check_finite, check_gradient, check_scalar,
-    check_shape, numerical_gradient, relative_error,
+    check_shape, format_numbers, numerical_gradient, relative_error,
 )
 from autograder.kernel.plain import NotPlain, to_plain
 
@@ -38,6 +38,38 @@ def test_check_close_names_worst_index_and_both_values():
     message = str(err.value)
     assert "at index (1, 2)" in message and "expected 5" in message and "got 9.5" in message
     assert "2 of 6 entries differ" in message and "a (2, 3) input" in message
+
+
+@pytest.mark.parametrize("a, b", [(0.0, 7e-218), (1.0, 1 - 1e-12), (1.0, 1 + 2**-52), (0.3, 0.1 + 0.2),
+                                  (np.nan, 0.5), (np.inf, 1e308), (-np.inf, np.inf), (1e-5, 1.00000001e-5)])
+def test_different_numbers_never_print_the_same(a, b):
+    texts = format_numbers(a, b)
+    assert texts[0] != texts[1]
+    assert all(float(text) == value for text, value in zip(texts, (a, b)) if value == value)
+
+
+def test_numbers_print_short_where_they_can():
+    assert format_numbers(5.0, 9.5) == ["5", "9.5"]
+    assert format_numbers(0.3, 0.1 + 0.2) == ["0.3", "0.30000000000000004"]
+    assert format_numbers(0.73105857863, 0.7310586) == ["0.73105858", "0.7310586"]
+    assert format_numbers(np.nan, np.inf, -np.inf) == ["nan", "inf", "-inf"]
+    assert format_numbers(0.8996, 0.9, digits=3) == ["0.8996", "0.9"]
+
+
+def test_check_close_shows_a_tiny_number_next_to_zero():
+    got = 1 / (1 + np.exp(-np.clip(np.array([-800.0, 800.0]), -500, 500)))  # a clipped sigmoid: 7e-218, not 0
+    with pytest.raises(CheckFailure, match=r"expected 0, got 7\.1245764e-218"):
+        check_close(got, np.array([0.0, 1.0]), "sigmoid at large |z|", atol=1e-300)
+    with pytest.raises(CheckFailure, match=r"expected 1, got 0\.999999999999"):
+        check_close(np.array(1 - 1e-12), np.array(1.0), "f", rtol=0, atol=0)
+
+
+def test_sigmoid_extremes_message_of_a_clipped_sigmoid_shows_its_tiny_value():
+    from autograder.hidden.a01_neuron import check_sigmoid_extremes
+
+    student = LocalStudent({"sigmoid": lambda z: 1 / (1 + np.exp(-np.clip(z, -500, 500)))})
+    with pytest.raises(CheckFailure, match=r"worst at index \(0,\): expected 0, got 7\.1245764e-218"):
+        check_sigmoid_extremes(student, np.random.default_rng(0))
 
 
 def test_check_close_accepts_float32_within_tolerance_and_matching_nan_inf():

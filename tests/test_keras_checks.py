@@ -10,6 +10,7 @@ import pytest  # noqa: E402
 
 from autograder import calibrate  # noqa: E402
 from autograder.checks import CheckFailure, LocalStudent  # noqa: E402
+from autograder.checks import keras_build as kb  # noqa: E402
 from autograder.checks import keras_models as km  # noqa: E402
 from autograder.checks import training  # noqa: E402
 
@@ -90,10 +91,54 @@ def test_param_count_layers_l2():
     fails(km.check_param_count, model, 1, None, "m", match="expected 1 parameters, got 407,050")
     fails(km.check_param_count, model, None, 1000, "m", match="at most 1,000")
     fails(km.check_has_layers, model, ["Dropout"], "m", match="expected a Dropout layer; the model has Dense")
-    fails(km.check_has_l2, model, "m", match="L2")
+    fails(km.check_has_weight_penalty, model, "m", match="L1 or L2")
     reg = keras.Sequential([keras.Input((4,)), L.Dense(3, kernel_regularizer=keras.regularizers.l2(1e-3)), L.Dropout(0.2)])
-    km.check_has_l2(reg, "m")
+    km.check_has_weight_penalty(reg, "m")
     km.check_has_layers(reg, ["Dropout", "Dense"], "m")
+    for penalty in (keras.regularizers.l1(1e-4), keras.regularizers.l1_l2(l1=1e-4, l2=0.0)):
+        km.check_has_weight_penalty(keras.Sequential([keras.Input((4,)), L.Dense(3, kernel_regularizer=penalty)]), "m")
+    none = keras.Sequential([keras.Input((4,)), L.Dense(3, kernel_regularizer=keras.regularizers.l1_l2(l1=0.0, l2=0.0))])
+    fails(km.check_has_weight_penalty, none, "m", match="L1 or L2")
+
+
+def test_layers_inside_bidirectional_count():
+    model = keras.Sequential([keras.Input((20,)), L.Embedding(100, 8), L.Bidirectional(L.LSTM(4)), L.Dense(1, activation="sigmoid")])
+    km.check_has_layers(model, ["Embedding", "LSTM"], "m")
+    assert [type(layer).__name__ for layer in km.layers_of(model)] == ["Embedding", "Bidirectional", "Dense"]
+    fails(km.check_has_layers, model, ["GRU"], "m", match="expected a GRU layer; the model has Bidirectional, Dense, Embedding, LSTM")
+
+
+def _compiled_with(loss):
+    model = keras.Sequential([keras.Input((4,)), L.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss=loss)
+    return kb.description(model)
+
+
+def my_loss(y, p):
+    return keras.ops.mean(keras.ops.square(y - p))
+
+
+class MyLoss(keras.losses.Loss):
+    def call(self, y, p):
+        return my_loss(y, p)
+
+
+@pytest.mark.parametrize("loss, named", [(my_loss, "a hand-written loss function `my_loss`"),
+                                         (lambda y, p: my_loss(y, p), "a lambda as its loss"),
+                                         (MyLoss(), "the loss MyLoss, which is not one of Keras's built-in losses")])
+def test_a_hand_written_loss_is_refused_as_a_loss_not_as_a_layer(loss, named):
+    description = _compiled_with(loss)
+    with pytest.raises(CheckFailure) as err:
+        kb.build(*description, 0, "`build_model`")
+    message = str(err.value)
+    assert message.startswith(f"`build_model`: compiled with {named}. The grader trains only with Keras's built-in losses")
+    assert "cannot be loaded safely" in message and "loss='mse'" in message and "layer" not in message
+    assert not kb.build(*description, 0, "`build_model`", compiled=False).compiled  # the architecture alone is fine
+
+
+def test_keras_own_loss_function_is_accepted_by_name():
+    model = kb.build(*_compiled_with(keras.losses.categorical_crossentropy), 0, "m")
+    km.check_loss(model, "categorical_crossentropy", "m")
 
 
 def test_same_architecture():
@@ -177,7 +222,7 @@ def test_calibrate_and_check(monkeypatch, tmp_path):
     data = json.loads(path.read_text())
     assert data["other"]["k"]["cpu"]["threshold"] == 0.5 and "toy" in data["toy_assignment"]
     training.check_min_score(1.0, "toy_assignment", "toy", "toy model")
-    with pytest.raises(CheckFailure, match=r"toy model: test accuracy 0\.100 after 20 epochs on 16 hidden samples; "
+    with pytest.raises(CheckFailure, match=r"toy model: test accuracy 0\.1 after 20 epochs on 16 hidden samples; "
                                            r"at least .* is required \(the reference reaches .* over 2 seeds\)"):
         training.check_min_score(0.1, "toy_assignment", "toy", "toy model")
     with pytest.raises(CheckFailure):

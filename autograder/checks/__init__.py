@@ -16,11 +16,12 @@ from autograder.checks.values import (
     check_finite,
     check_scalar,
     check_shape,
+    format_numbers,
 )
 from autograder.kernel.fixtures import Fixture
 
 __all__ = [
     "CheckFailure", "Fixture", "LocalStudent", "Student", "as_array", "check_close",
     "check_dtype_kind", "check_finite", "check_gradient", "check_layer_gradient", "check_scalar", "check_shape",
-    "numerical_gradient", "numerical_gradient_array", "relative_error",
+    "format_numbers", "numerical_gradient", "numerical_gradient_array", "relative_error",
 ]

@@ -6,6 +6,7 @@ code and a larger h trips over ReLU kinks (see GRADING_NOTES.md).
 import numpy as np
 
 from autograder.checks.errors import CheckFailure
+from autograder.checks.values import format_numbers
 
 
 def numerical_gradient(f, x, h=1e-5, indices=None):
@@ -69,9 +70,11 @@ def check_gradient(analytic, f, x, what, rng, tol=1e-6, h=1e-5, count=20):
         return ratio
     errors = np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n))
     worst = int(np.argmax(errors))
+    ratio_text, tol_text = format_numbers(ratio, tol, digits=2)
+    analytic_text, numeric_text = format_numbers(a[worst], n[worst])
     raise CheckFailure(
-        f"{what}: gradient does not match central differences (relative error {ratio:.2e} > {tol:.0e}); "
-        f"worst at index {indices[worst]}: analytic {a[worst]:.8g}, numerical {n[worst]:.8g}"
+        f"{what}: gradient does not match central differences (relative error {ratio_text} > {tol_text}); "
+        f"worst at index {indices[worst]}: analytic {analytic_text}, numerical {numeric_text}"
     )
 
 

@@ -26,6 +26,22 @@ def layers_of(model):
     return out
 
 
+def layers_within(model):
+    """``layers_of(model)``, each wrapper followed by the layers it runs (Bidirectional's forward and backward
+    layers, TimeDistributed's layer), so a check that looks for an LSTM finds one inside Bidirectional."""
+    out = []
+    for layer in layers_of(model):
+        out.append(layer)
+        out.extend(_wrapped(layer))
+    return out
+
+
+def _wrapped(layer):
+    inner = [getattr(layer, name, None) for name in ("forward_layer", "backward_layer", "layer")]
+    inner = [one for one in inner if hasattr(one, "count_params")]
+    return [deeper for one in inner for deeper in [one, *_wrapped(one)]]
+
+
 def _shape(tensor_shape):
     return tuple(None if d is None else int(d) for d in tensor_shape)
 
@@ -144,25 +160,28 @@ def check_param_count(model, count=None, max_count=None, what="the model"):
 
 
 def check_has_layers(model, class_names, what):
-    """Fail unless the model has at least one layer of each class in ``class_names`` (e.g. ``["Dropout"]``)."""
-    present = {type(layer).__name__ for layer in layers_of(model)}
+    """Fail unless the model has at least one layer of each class in ``class_names`` (e.g. ``["Dropout"]``),
+    wrapped ones included (an LSTM inside Bidirectional is an LSTM)."""
+    present = {type(layer).__name__ for layer in layers_within(model)}
     missing = [name for name in class_names if name not in present]
     if missing:
         raise CheckFailure(f"{what}: expected a {' and a '.join(missing)} layer; the model has {_list(sorted(present))}")
 
 
-def _l2_factor(regularizer):
+def _penalty_factors(regularizer):
+    """The L1 and L2 factors of a weight regularizer (L1, L2 and L1L2 have them; others count as none)."""
     config = regularizer.get_config() if regularizer is not None and hasattr(regularizer, "get_config") else {}
-    return float(config.get("l2", 0.0) or 0.0)
+    return [float(config.get(key, 0.0) or 0.0) for key in ("l1", "l2")]
 
 
-def check_has_l2(model, what):
-    """Fail unless some layer has an L2 weight penalty (``kernel_regularizer=keras.regularizers.l2(...)``)."""
-    for layer in layers_of(model):
+def check_has_weight_penalty(model, what):
+    """Fail unless some layer's weights carry an L1 or L2 penalty (``keras.regularizers.l2(...)``, ``l1``, ``l1_l2``)."""
+    for layer in layers_within(model):
         for attr in ("kernel_regularizer", "depthwise_regularizer", "recurrent_regularizer", "embeddings_regularizer"):
-            if _l2_factor(getattr(layer, attr, None)) > 0:
+            if any(factor > 0 for factor in _penalty_factors(getattr(layer, attr, None))):
                 return
-    raise CheckFailure(f"{what}: expected a layer with an L2 penalty, e.g. `kernel_regularizer=keras.regularizers.l2(1e-4)`; found none")
+    raise CheckFailure(f"{what}: expected a layer with an L1 or L2 weight penalty, e.g. "
+                       "`kernel_regularizer=keras.regularizers.l2(1e-4)`; found none")
 
 
 def describe_layer(layer):

@@ -58,6 +58,7 @@ from typing import Callable
 import numpy as np
 
 from autograder.checks.errors import CheckFailure
+from autograder.checks.values import format_numbers
 
 THRESHOLDS = Path(__file__).resolve().parent.parent / "hidden" / "thresholds.json"
 PROFILES = ("cpu", "gpu")
@@ -393,7 +394,8 @@ def _check(score, assignment, key, what, expect_metric):
         ref = f"the reference reaches {rec['mean']:.3f} ± {rec['std']:.3f} over {len(rec['scores'])} seeds"
     else:
         ref = f"reported figure: {rec.get('source', 'not calibrated here')}"
-    raise CheckFailure(f"{what}: {_LABELS[item.metric]} {score:.3f}{after}{on}; {bound} {limit:.3f} is required ({ref})",
+    score_text, limit_text = format_numbers(score, limit, digits=3)
+    raise CheckFailure(f"{what}: {_LABELS[item.metric]} {score_text}{after}{on}; {bound} {limit_text} is required ({ref})",
                        details)
 
 

@@ -5,6 +5,8 @@ functions, so a student cell that replaces ``np.allclose`` or
 ``np.testing.assert_allclose`` cannot change a verdict even when a check runs
 in the student's own kernel.
 """
+from itertools import combinations
+
 import numpy as np
 
 from autograder.checks.errors import CheckFailure
@@ -81,11 +83,12 @@ def check_close(value, expected, what, rtol=1e-6, atol=1e-9, inputs=""):
     flat = int(error.argmax())
     worst = tuple(int(i) for i in np.unravel_index(flat, expected.shape)) if expected.ndim else ()
     on = f" on {inputs}" if inputs else ""
+    want, got = format_numbers(e[flat], r[flat])
     if bad.size == 1:
-        raise CheckFailure(f"{what}: wrong value{on}: expected {_fmt(e[flat])}, got {_fmt(r[flat])}")
+        raise CheckFailure(f"{what}: wrong value{on}: expected {want}, got {got}")
     raise CheckFailure(
         f"{what}: wrong values{on}: {int(bad.sum())} of {bad.size} entries differ; "
-        f"worst at index {worst}: expected {_fmt(e[flat])}, got {_fmt(r[flat])}"
+        f"worst at index {worst}: expected {want}, got {got}"
     )
 
 
@@ -98,9 +101,29 @@ def check_finite(value, what):
     if bad.any():
         first = int(bad.argmax())
         index = tuple(int(i) for i in np.unravel_index(first, array.shape)) if array.ndim else ()
-        raise CheckFailure(f"{what}: contains {_fmt(flat[first])} at index {index}; expected finite numbers")
+        raise CheckFailure(f"{what}: contains {format_numbers(flat[first])[0]} at index {index}; expected finite numbers")
     return array
 
 
-def _fmt(x):
-    return np.format_float_positional(float(x), precision=8, unique=True, trim="-") if x == x and abs(x) != np.inf else str(float(x))
+def format_numbers(*values, digits=8):
+    """``values`` as text with ``digits`` significant digits, or more where two different values would
+    print the same (up to 17, which tells any two floats apart), so no message says "expected 0, got 0"
+    of 0 and 7e-218. Very small and very large magnitudes print in scientific notation, NaN and
+    infinities by name."""
+    values = [float(v) for v in values]
+    shortest = [_round_trip_digits(v) for v in values]
+    for precision in range(digits, 18):
+        texts = [f"{v:.{min(precision, q)}g}" for v, q in zip(values, shortest)]
+        if all(_same(a, b) for (a, ta), (b, tb) in combinations(zip(values, texts), 2) if ta == tb):
+            break
+    return texts
+
+
+def _round_trip_digits(x):
+    """The fewest significant digits that print ``x`` so that it reads back as ``x`` (17 always do)."""
+    return next((q for q in range(1, 17) if x != x or float(f"{x:.{q}g}") == x), 17)
+
+
+def _same(a, b):
+    """Whether two floats are the same number (NaN is the same as NaN)."""
+    return a == b or (a != a and b != b)

@@ -1,7 +1,7 @@
 """Hidden checks for 03_losses: mse, the cross-entropies, one_hot and accuracy."""
 import numpy as np
 
-from autograder.checks import CheckFailure, check_close, check_dtype_kind, check_finite, check_shape
+from autograder.checks import CheckFailure, check_close, check_dtype_kind, check_finite, check_shape, format_numbers
 from autograder.hidden.a02_forward_pass import check_close_or_own, softmax
 
 # Reference implementations: the answers the checks compare with.
@@ -63,7 +63,8 @@ def check_loss(value, expected, what, inputs=""):
         return check_close(array, expected, what)
     except CheckFailure:
         on = f" on {inputs}" if inputs else ""
-        raise CheckFailure(f"{what}: expected {float(expected):.8g}, got {float(array):.8g}{on}") from None
+        want, got = format_numbers(expected, array)
+        raise CheckFailure(f"{what}: expected {want}, got {got}{on}") from None
 
 
 def call_quietly(student, what, hint, name, *args, **kwargs):

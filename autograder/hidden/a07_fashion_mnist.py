@@ -29,6 +29,9 @@ STOP_PROBE = {"n_train": 512, "n_val": 256}
 SIX_EPOCHS = {"epochs": 6, "batch_size": 32}
 MIN_FIT_RATIO = 0.5      # rising validation loss: training loss at least this share of six epochs' (batches of 32)
 MAX_REACTION_RATIO = 0.7  # falling validation loss: training loss at most this share of the rising case's
+# preprocess may return float32 (Keras's default) or float64 (what keras.utils.to_categorical and / 255.0 give):
+# Keras trains on either; the values are what is checked.
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 # Reference solutions (the TensorFlow tutorial's classifier, seed 004's training process).
 
@@ -123,7 +126,7 @@ TRAINING = {
 
 
 def check_preprocess_values(student, rng):
-    """preprocess scales hidden uint8 images to float32 (n, 784) in [0, 1] and one-hot encodes the labels as float32"""
+    """preprocess scales hidden uint8 images to float (n, 784) in [0, 1] and one-hot encodes the labels as floats (float32 or float64)"""
     n = int(rng.integers(5, 12))
     images = rng.integers(0, 256, size=(n, 28, 28)).astype(np.uint8)
     images[0, 0, :2] = (0, 255)
@@ -135,8 +138,8 @@ def check_preprocess_values(student, rng):
     want_x, want_y = preprocess(images, labels)
     for got, want, what in ((x, want_x, "x"), (y, want_y, "y")):
         check_shape(got, want.shape, f"preprocess: {what} for {n} images")
-        if got.dtype != np.float32:
-            raise CheckFailure(f"preprocess: expected {what} of dtype float32, got {got.dtype}")
+        if got.dtype not in FLOAT_DTYPES:
+            raise CheckFailure(f"preprocess: expected {what} of dtype float32 (or float64), got {got.dtype}")
     check_close(x, want_x, "preprocess: x", rtol=1e-6, atol=1e-7, inputs="hidden uint8 images (x = pixels / 255)")
     check_close(y, want_y, "preprocess: y", inputs="hidden labels (one-hot rows)")
 

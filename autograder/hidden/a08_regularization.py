@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.checks import CheckFailure, Fixture, check_close, check_dtype_kind, check_scalar, check_shape
+from autograder.checks import CheckFailure, Fixture, check_close, check_dtype_kind, check_scalar, check_shape, format_numbers
 from autograder.checks import keras_models as km
 from autograder.checks import training
 from autograder.checks.training import Training, course_seeded, seed_from
@@ -166,10 +166,12 @@ def _check_init(student, name, rng, fan_in, fan_out, variance, formula):
     n = W.size
     mean_tol = SIGMAS * np.sqrt(variance / n)
     if abs(W.mean()) > mean_tol:
-        raise CheckFailure(f"{what} has mean {W.mean():.5f}; expected 0 (± {mean_tol:.5f})")
+        size, tol = format_numbers(abs(W.mean()), mean_tol, digits=3)
+        raise CheckFailure(f"{what} has mean {'-' if W.mean() < 0 else ''}{size}; expected 0 (± {tol})")
     var_tol = SIGMAS * variance * np.sqrt(2.0 / (n - 1))
     if abs(W.var() - variance) > var_tol:
-        raise CheckFailure(f"{what} has variance {W.var():.6f}; expected {formula} = {variance:.6f} (± {var_tol:.6f})")
+        got, want = format_numbers(W.var(), variance, digits=4)
+        raise CheckFailure(f"{what} has variance {got}; expected {formula} = {want} (± {var_tol:.2g})")
     tails = float((np.abs(W) > 2 * np.sqrt(variance)).mean())
     if tails < 0.01:
         raise CheckFailure(f"{what}: only {tails:.2%} of the draws lie beyond 2 standard deviations (a normal "
@@ -242,21 +244,21 @@ def build_regularized_model():
 
 
 def check_model_structure(student, rng):
-    """build_regularized_model: input (784,), 10 softmax outputs, a cross-entropy loss, and Dropout or an L2 penalty"""
+    """build_regularized_model: input (784,), 10 softmax outputs, a cross-entropy loss, and a dropout or noise layer or an L1/L2 weight penalty"""
     model = student.keras_model("build_regularized_model")
     what = "build_regularized_model()"
     km.check_input_shape(model, INPUT, what)
     km.check_output_shape(model, (CLASSES,), what)
     km.check_output_activation(model, "softmax", what)
     km.check_loss(model, CLASSIFIER_LOSSES, what)
+    if any(type(layer).__name__ in NOISE_LAYERS for layer in km.layers_within(model)):
+        return
     try:
-        km.check_has_layers(model, ["Dropout"], what)
+        km.check_has_weight_penalty(model, what)
     except CheckFailure:
-        try:
-            km.check_has_l2(model, what)
-        except CheckFailure:
-            raise CheckFailure(f"{what}: no regularisation found: add a `keras.layers.Dropout(rate)` layer or a "
-                               "`kernel_regularizer=keras.regularizers.l2(...)`") from None
+        raise CheckFailure(f"{what}: no regularisation found: add a `keras.layers.Dropout(rate)` layer (or another of "
+                           f"{', '.join(NOISE_LAYERS)}) or a weight penalty such as "
+                           "`kernel_regularizer=keras.regularizers.l2(...)` (or l1, l1_l2)") from None
 
 
 def _without_regularization(layer):

@@ -141,7 +141,7 @@ def build_sequence_model(vocab_size, maxlen):
 
 
 def check_sequence_structure(student, rng):
-    """build_sequence_model: input (maxlen,), Embedding and LSTM layers, one sigmoid output, binary cross-entropy"""
+    """build_sequence_model: input (maxlen,), Embedding and LSTM layers (an LSTM inside Bidirectional counts), one sigmoid output, binary cross-entropy"""
     vocab_size, maxlen = int(rng.integers(50, 500)), int(rng.integers(10, 60))
     model = student.keras_model("build_sequence_model", vocab_size, maxlen)
     what = f"build_sequence_model({vocab_size}, {maxlen})"

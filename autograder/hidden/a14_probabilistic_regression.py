@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assignments import toydata
-from autograder.checks import CheckFailure, as_array, check_close, check_gradient, check_shape
+from autograder.checks import CheckFailure, as_array, check_close, check_gradient, check_shape, format_numbers
 from autograder.checks import keras_models as km
 from autograder.checks import training
 from autograder.checks.training import Training, course_seeded, seed_from
@@ -105,7 +105,8 @@ def _check_nll(student, y, mu, sigma, inputs):
     }
     for slip, value in slips.items():
         if abs(got - value) <= 1e-9 * max(1.0, abs(value)) and abs(value - expected) > 1e-6:
-            raise CheckFailure(f"{what}: got {got:.8g}, which is the NLL {slip}; expected {expected:.8g} on {inputs}")
+            got_text, want = format_numbers(got, expected)
+            raise CheckFailure(f"{what}: got {got_text}, which is the NLL {slip}; expected {want} on {inputs}")
     check_close(np.float64(got), expected, what, rtol=1e-7, atol=1e-10, inputs=inputs)
 
 

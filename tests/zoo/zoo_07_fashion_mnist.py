@@ -22,10 +22,6 @@ BUGS = {
         "cells": {"preprocess": PREPROCESS.format("    x = images.reshape(len(images), 784).astype(np.float32)\n" + ONE_HOT + "    return x, y")},
         "loses": ["test_preprocess"],
     },
-    "preprocess_float64": {
-        "cells": {"preprocess": PREPROCESS.format("    x = images.reshape(len(images), 784) / 255.0\n" + ONE_HOT + "    return x, y")},
-        "loses": ["test_preprocess"],
-    },
     "preprocess_labels_not_one_hot": {
         "cells": {"preprocess": PREPROCESS.format("    x = images.reshape(len(images), 784).astype(np.float32) / 255\n"
                                                   "    return x, labels.astype(np.float32)")},
@@ -100,12 +96,19 @@ BUGS = {
                                         "validation_data=(x_val, y_val), callbacks=[stop], verbose=0)\n    return model")},
         "loses": ["test_train"],
     },
+    "build_model_hand_written_loss": {  # refused as a loss the grader cannot load, not for its layers
+        "cells": {"build_model": "def my_loss(y, p):\n    return -keras.ops.mean(keras.ops.sum(y * keras.ops.log(p + 1e-7), axis=-1))\n\n\n"
+                                 + build(INPUT, HIDDEN, SOFTMAX, loss="my_loss")},
+        "loses": ["test_build_model_structure", "test_build_model_learns"],
+    },
 }
 
 ALTERNATIVES = {
     "preprocess_to_categorical": {"preprocess": PREPROCESS.format(
         "    x = (images / 255.0).reshape(-1, 28 * 28).astype('float32')\n"
         "    return x, keras.utils.to_categorical(labels, 10).astype('float32')")},
+    "preprocess_float64_to_categorical": {"preprocess": PREPROCESS.format(  # as in 06 and the seeds: both float64
+        "    x = images.reshape(len(images), 784) / 255.0\n    return x, keras.utils.to_categorical(labels, 10)")},
     "split_sklearn_reordered": {"train_val_split": SPLIT.format(
         "    from sklearn.model_selection import train_test_split\n"
         "    x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=val_fraction, random_state=seed)\n"
@@ -115,6 +118,8 @@ ALTERNATIVES = {
         "    train = np.setdiff1d(np.arange(len(x)), val)\n    return x[train], y[train], x[val], y[val]")},
     "build_model_two_hidden_layers": {"build_model": build(INPUT, "layers.Dense(256, activation='relu')",
                                                            "layers.Dense(128, activation='relu')", SOFTMAX)},
+    "build_model_keras_loss_function": {"build_model": build(INPUT, HIDDEN, SOFTMAX,
+                                                             loss="keras.losses.categorical_crossentropy")},
     "build_model_softmax_layer_rmsprop": {"build_model": build(INPUT, HIDDEN, "layers.Dense(10)", "layers.Softmax()",
                                                                optimizer="'rmsprop'",
                                                                loss="keras.losses.CategoricalCrossentropy()")},

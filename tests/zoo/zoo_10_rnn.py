@@ -114,4 +114,8 @@ ALTERNATIVES = {
                                 "    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.003), "
                                 "loss=keras.losses.BinaryCrossentropy(), metrics=[\"accuracy\"])\n    return model",
     },
+    "sequence_bidirectional_lstm": {  # the LSTM sits inside the Bidirectional wrapper
+        "build_sequence_model": _seq(INPUT + "keras.layers.Embedding(vocab_size, 16), "
+                                     "keras.layers.Bidirectional(keras.layers.LSTM(16)), " + SIGMOID),
+    },
 }
