@@ -100,11 +100,15 @@ def training(builder, assignment, key, profile="cpu"):
     t = terms(assignment, key, profile)
     b = t["budget"]
     args, x, y, x_test, y_test = PUBLIC_DATA[(assignment, key)](b)
-    keras.utils.set_random_seed(0)
-    model = builder(*args)
-    model.fit(x, _targets(model, y), epochs=b["epochs"], batch_size=b["batch_size"], verbose=0)
-    score = _score(model, x_test, y_test, t["metric"])
-    passes = score >= t["threshold"] if t["direction"] == "at least" else score <= t["threshold"]
+    scores = []
+    for seed in range(b.get("inits", 1)):  # like the grader: with several initialisations, the worst counts
+        keras.utils.set_random_seed(seed)
+        model = builder(*args)
+        model.fit(x, _targets(model, y), epochs=b["epochs"], batch_size=b["batch_size"], verbose=0)
+        scores.append(_score(model, x_test, y_test, t["metric"]))
+    at_least = t["direction"] == "at least"
+    score = min(scores) if at_least else max(scores)
+    passes = score >= t["threshold"] if at_least else score <= t["threshold"]
     print(f"{assignment} {key}: {t['metric']} {score:.4f} on public data after {b['epochs']} epochs "
           f"(batch size {b['batch_size']}, {len(y):,} training examples); the grader requires "
           f"{t['direction']} {t['threshold']:.4g} ({profile} profile): "

@@ -7,7 +7,7 @@ import pytest
 
 from assignments import selfcheck
 
-TINY = {"epochs": 1, "batch_size": 32, "n_train": 64, "n_test": 32, "noise": 0.1, "vocab_size": 50, "maxlen": 10}
+TINY = {"epochs": 1, "inits": 2, "batch_size": 32, "n_train": 64, "n_test": 32, "noise": 0.1, "vocab_size": 50, "maxlen": 10}
 
 
 @pytest.fixture
@@ -39,8 +39,13 @@ def sequence(vocab_size, maxlen):
     return model
 
 
+def xor():
+    return logistic(2)
+
+
 @pytest.mark.parametrize("builder, assignment, key, metric", [
     (logistic, "06_keras_basics", "logistic", "accuracy"),
+    (xor, "06_keras_basics", "xor", "accuracy"),
     (regression, "06_keras_basics", "regression", "mse"),
     (sequence, "10_rnn", "sequence", "accuracy"),
 ])
