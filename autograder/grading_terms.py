@@ -72,9 +72,9 @@ def _budget_text(budget):
     return ", ".join(known + [f"{k.replace('_', ' ')} = {v}" for k, v in sorted(budget.items()) if k not in BUDGET_WORDS])
 
 
-def _threshold_text(assignment, key, rec):
-    shares = key == "overfitting" or rec["metric"] in ("accuracy", "coverage_error")
-    number = f"{rec['threshold']:.2%}" if shares else f"{rec['threshold']:.4g}"
+def _threshold_text(key, rec):
+    """As the grader's messages write it: a share for 08's overfitting reduction, else the number."""
+    number = f"{rec['threshold']:.1%}" if key == "overfitting" else f"{rec['threshold']:.4g}"
     return f"{rec['direction']} {number}"
 
 
@@ -86,12 +86,12 @@ def render(assignment, thresholds, selfcheck_keys=()):
         cell, what = CHECKED_BY[(assignment, key)]
         for prof, rec in sorted(thresholds[assignment][key].items()):
             measure = MEASURES.get((assignment, key), METRICS.get(rec["metric"], rec["metric"]))
-            rows.append(f"| `{cell}` | {what} | {measure} | {prof} | {_threshold_text(assignment, key, rec)} "
+            rows.append(f"| `{cell}` | {what} | {measure} | {prof} | {_threshold_text(key, rec)} "
                         f"| {_budget_text(rec['budget'])} |")
     text = [MARKER, "### How the training cells are graded", "",
             "The grader trains your model itself, on hidden data drawn like this notebook's data, with a fixed budget. "
-            "It uses the `cpu` terms when it grades on a CPU and the `gpu` terms on a GPU; a cell passes when the score "
-            "reaches its threshold. The data are hidden, the terms are not:", "", *rows]
+            "It uses the `cpu` terms when it grades on a CPU and the `gpu` terms on a GPU; a graded cell passes when every "
+            "score in its rows reaches the threshold. The data are hidden, the terms are not:", "", *rows]
     if selfcheck_keys:
         example = f"selfcheck.training({_builder(assignment, selfcheck_keys[0])}, \"{assignment}\", \"{selfcheck_keys[0]}\")"
         text += ["", "Check your model before you submit: `from assignments import selfcheck` and "
