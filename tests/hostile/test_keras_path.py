@@ -50,7 +50,9 @@ CASES = [
     Case("frozen-layers", 9, without(*LEARNING), build_model(
         "layers.Dense(128, activation='relu', trainable=False)", "layers.Dense(10, activation='softmax', trainable=False)"),
         reason="frozen"),
-    Case("bottleneck-784-4-10-with-shipped-weights", 9, without("build_model_learns", "train"), build_model(
+    # From fresh weights the grader's 3 epochs leave the bottleneck far below the bar; the student's own train
+    # (early stopping, up to 50 epochs) may lift it over: those points are earned without the shipped weights.
+    Case("bottleneck-784-4-10-with-shipped-weights", 9, without("build_model_learns"), build_model(
         "layers.Dense(4, activation='relu')", SOFTMAX, after=MEMORISED), reason="is required"),
     Case("lucky-seed", 9, FULL, build_model(
         "layers.Dense(128, activation='relu', kernel_initializer=keras.initializers.GlorotUniform(seed=7))", SOFTMAX,
