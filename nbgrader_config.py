@@ -38,8 +38,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # stock kernels and calibration: 
 # The grading engine (`autograder grade`): every limit applies per submission.
 c.Autograder.cell_timeout = 120        # seconds per student cell or function call
 c.Autograder.submission_timeout = 900  # seconds per submission
-c.Autograder.memory_mb = 4096          # address space of the student's process
-c.Autograder.max_processes = 64        # processes/threads of the student's process
+c.Autograder.memory_mb = 4096          # memory of the whole sandbox (its control group) and each process's address space
+c.Autograder.max_processes = 64        # processes/threads of the whole sandbox
 c.Autograder.sandbox = "bwrap"         # bubblewrap; "none" only for trusted local runs
 c.Autograder.workers_per_gpu = 2
 c.Autograder.seed = 2026

@@ -8,6 +8,8 @@ Read it top-down:
   nbgrader ``grade_id`` of the test cell they grade.
 - ``autograder.kernel``  — the only code that runs inside a student's sandbox:
   it executes cells and calls student functions on request.
-- ``autograder.engine``  — the grading engine: plan, sandbox, grade, record.
-- ``autograder.cli``     — ``autograder grade|ci|release|report ...``.
+- ``autograder.sandbox`` — the boundary: the sandboxed process, the protocol
+  and the client that is the only grader code to read the sandbox's bytes.
+- ``autograder.engine``  — the grading engine: plan, grade, batch, record.
+- ``autograder.cli``     — ``autograder grade|ci|release|demo|calibrate ...``.
 """

@@ -52,7 +52,7 @@ def main():
         cluster_start = time.perf_counter() - started
         address = ray.get_runtime_context().gcs_address
         command = [sys.executable, "-m", "autograder", "grade", *ASSIGNMENTS, "--force"]
-        runs = {"local": command, "ray": [*command, "--ray", address]}
+        runs = {"local": command, "ray": [*command, f"--ray={address}"]}
         seconds = {name: [] for name in runs}
         try:
             for _ in range(args.rounds):

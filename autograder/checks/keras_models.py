@@ -2,8 +2,8 @@
 
 Each check raises CheckFailure naming what was expected and what the model
 has. They read only the model's public structure (layers, shapes, weights,
-compile settings), which survives saving to ``.keras`` and loading back with
-``safe_mode=True``. Keras 3 has no ``layer.output_shape``: shapes come from
+compile settings) of the model the grader rebuilt from the student's
+description (``keras_build``). Keras 3 has no ``layer.output_shape``: shapes come from
 ``layer.output.shape`` (keras-team/keras#19052); models are compared layer by
 layer like deeplearning.ai's ``comparator`` (class, output shape, params,
 activation).

@@ -54,7 +54,8 @@ class Settings:
                                              "time left bounds it too).")
     sandbox: str = setting("bwrap", "'bwrap': isolated, refuses to run without bubblewrap; 'none': no isolation "
                                     "(trusted local runs only).", ("bwrap", "none"))
-    sandbox_uid_base: int = setting(42000, "Worker k runs student code as uid base + k (when started as root).")
+    sandbox_uid_base: int = setting(42000, "As root: the first sandbox uid; each run leases a block of 256 from here, and worker k's "
+                                  "sandboxes alternate between its uids 2k and 2k+1.")
     gpus: str = setting("auto", "'auto', 'none', or comma-separated GPU indices ('0,1').")
     workers_per_gpu: int = setting(2, "Graders sharing one GPU.")
     keras_backend: str = setting("auto", "Keras backend of the grader's trainings; 'auto': $KERAS_BACKEND, else the "
