@@ -118,17 +118,17 @@ def test_release_grade_export_and_formgrader_work_on_postgresql(course):
     neuron.submit("ann")
     neuron.submit("ben", {"relu": "def relu(z):\n    return np.abs(z)"})
     out = finished(autograder(["grade", "01_neuron", "-s", "ann", "-s", "ben"], neuron.root))
-    assert "16 / 16" in out and "14 / 16" in out and f"gradebook: {url}" in out
+    assert "20 / 20" in out and "18 / 20" in out and f"gradebook: {url}" in out
     assert not (neuron.root / "gradebook.db").exists(), "SQLite was used although db_url names PostgreSQL"
 
     stock.nbgrader(["export", "--to", "exported.csv"], neuron.root)
     rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(open(neuron.root / "exported.csv"))
             if r["assignment"] == "01_neuron"}
-    assert rows == {"ann": 16, "ben": 14}
+    assert rows == {"ann": 20, "ben": 18}
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(neuron.root)).load_config()
     api = NbGraderAPI(CourseDirectory(config=config), config=config)  # what formgrader's pages call
-    assert {s["student"]: s["score"] for s in api.get_submissions("01_neuron")} == {"ann": 16, "ben": 14}
+    assert {s["student"]: s["score"] for s in api.get_submissions("01_neuron")} == {"ann": 20, "ben": 18}
     assert [n["name"] for n in api.get_notebooks("01_neuron")] == ["neuron"]
 
 

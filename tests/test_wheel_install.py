@@ -59,6 +59,6 @@ def test_the_wheel_installed_outside_the_checkout_grades(tmp_path):
                    str(submitted / "neuron.ipynb"))  # the reference answers: full marks
 
     out = run([env / "bin" / "autograder", "grade", "01_neuron"], cwd=course)
-    assert "16 / 16" in out, out
-    assert "PASS" in (course / "feedback" / "ann" / "01_neuron" / "feedback.html").read_text()
+    assert "20 / 20" in out, out
+    assert "PASS" in (course / "autograded" / "ann" / "01_neuron" / "feedback.html").read_text()
     assert "test_relu" in (course / "reports" / "01_neuron.html").read_text()
