@@ -56,9 +56,15 @@ class AutograderApp(NbGrader):
             self.fail(str(err))
         from autograder.engine.run import grade_assignments
 
-        outcome = grade_assignments(self.coursedir, self.extra_args, settings, force=self.force,
+        outcome = grade_assignments(self.course_directory(), self.extra_args, settings, force=self.force,
                                     students=self.students())
         return 1 if outcome.failures else 0
+
+    def course_directory(self):
+        """nbgrader's CourseDirectory with the whole configuration. ``self.coursedir`` keeps the Config it was made
+        with, before the course's nbgrader_config.py was read, and nbgrader's recorders take theirs from it (the
+        course's ``LateSubmissionPlugin.penalty_method`` would be lost)."""
+        return CourseDirectory(config=self.config)
 
     def students(self):
         """The students ``--student`` names (a glob, as in nbgrader), or None for all."""

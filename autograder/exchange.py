@@ -3,8 +3,10 @@
 ``configure`` writes the installation's nbgrader config (``course_id`` and a
 writable ``Exchange.root``), which every JupyterLab and nbgrader command of
 this installation reads, students' and instructor's alike; ``scripts/setup.sh``
-runs it. A course on JupyterHub or ngshare points the exchange elsewhere
-(README, "The course loop"). ``release``, ``submit`` and ``collect`` run
+runs it. It also names ``FetchFeedback`` as the exchange's fetch_feedback, so
+students fetch the engine's ``feedback.html`` along with nbgrader's pages. A
+course on JupyterHub or ngshare points the exchange elsewhere (README, "The
+course loop"). ``release``, ``submit`` and ``collect`` run
 nbgrader's own exchange steps in this process, for the demo's example class.
 """
 import argparse
@@ -16,8 +18,11 @@ from pathlib import Path
 from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeFactory
+from nbgrader.exchange.default import ExchangeFetchFeedback
+from nbgrader.utils import notebook_hash
 from traitlets.config import Config
 
+from autograder.engine.feedback import FEEDBACK_FILE
 from autograder.engine.settings import CONFIG_FILE, course_config, course_directory
 
 INSTALLATION_CONFIG_DIR = Path(sys.prefix) / "etc" / "jupyter"  # on the Jupyter config path of this installation
@@ -29,7 +34,30 @@ ngshare, see the README ("The course loop"); settings in ~/.jupyter or the cours
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = {course_id!r}
 c.Exchange.root = {root!r}
+c.ExchangeFactory.fetch_feedback = "autograder.exchange.FetchFeedback"
 '''
+FEEDBACK_PAGE = Path(FEEDBACK_FILE).stem  # release_feedback files feedback.html as it files a notebook's page
+
+
+class FetchFeedback(ExchangeFetchFeedback):
+    """nbgrader's fetch_feedback, and the engine's ``feedback.html`` too.
+
+    nbgrader fetches one page per notebook of the student's submission, so a
+    page that is no notebook's is released (under the submission's secret,
+    like every page) but never fetched; this fetches it into the same folder.
+    """
+
+    def init_src(self):
+        super().init_src()
+        assignment = self.coursedir.assignment_id or "*"
+        for submission in sorted(Path(self.cache_path).glob(f"*+{assignment}+*")):
+            secret = submission / "submission_secret.txt"
+            if not secret.is_file():
+                continue  # no secret, no page: release_feedback files every page under the submission's secret
+            page = Path(self.outbound_path) / f"{notebook_hash(secret=secret.read_text(), notebook_id=FEEDBACK_PAGE)}.html"
+            found = (FEEDBACK_PAGE, submission.name.split("+")[2], str(page))
+            if page.is_file() and found not in self.feedback_files:
+                self.feedback_files.append(found)
 
 
 def configure(course_root, exchange_root=None, config_dir=INSTALLATION_CONFIG_DIR):

@@ -15,6 +15,7 @@ goes to ``browser-screenshots/`` (ignored by git); nbgrader's extension must
 log no JavaScript error.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -64,7 +65,10 @@ def loop(tmp_path_factory):
     stock.nbgrader(["release_assignment", ASSIGNMENT], course)
     (student_dir / "06_keras_basics").mkdir(parents=True)
     shutil.copy(ROOT / "release" / "06_keras_basics" / "keras_basics.ipynb", student_dir / "06_keras_basics")
-    env = {**os.environ, "COURSE_OFFLINE": "1", "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    # The servers run as a student's would: without the test session's MPLBACKEND=Agg (conftest), which would keep
+    # the kernels from drawing plots inline.
+    env = {**{k: v for k, v in os.environ.items() if k != "MPLBACKEND"}, "COURSE_OFFLINE": "1",
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
     with ThreadPoolExecutor(2) as pool:
         labs = list(pool.map(lambda who: Lab(who[0], base / f"home-{who[1]}", env, base / f"{who[1]}.log").wait(),
                              [(student_dir, "student"), (course, "instructor")]))
@@ -87,7 +91,8 @@ def loop(tmp_path_factory):
 
 
 def open_lab(page, lab):
-    page.goto(lab.url("lab"))
+    """JupyterLab with its launcher: ``?reset`` drops the layout an earlier visit left (open notebooks, tabs)."""
+    page.goto(lab.url("lab?reset"))
     page.locator(".jp-LauncherCard").first.wait_for(timeout=WAIT)
 
 
@@ -190,7 +195,7 @@ def test_b_instructor_collects_and_autogrades_through_the_engine_in_formgrader(l
     submission.locator("td.autograde a").click()
     close_modal(frame)  # formgrader's Autograde button: the engine grades it in the sandbox
     expect(submission.locator("td.status")).to_have_text("graded", timeout=WAIT)
-    expect(submission.locator("td.score")).to_have_text("16 / 16")
+    expect(submission.locator("td.score")).to_have_text("20 / 20")
     expect(submission.locator("td.timestamp")).not_to_have_text("None")
     expect(frame.locator("body")).not_to_contain_text("needs manual grading")
     screens.shot(page, "instructor-graded")
@@ -207,7 +212,9 @@ def test_b_instructor_collects_and_autogrades_through_the_engine_in_formgrader(l
 def test_c_feedback_is_released_fetched_and_opened_and_the_report_links_it(loop):
     page, screens = loop["pages"]["instructor"], loop["screens"]
     frame = formgrader(page)
-    frame.locator("ol.breadcrumb a", has_text="Assignments").click()
+    # From the submission's page (where b ends): its breadcrumb leads to Manual Grading, whose side bar to Assignments.
+    frame.locator(".breadcrumb a", has_text="Manual Grading").click(timeout=WAIT)
+    frame.locator(".nav-stacked a", has_text="Manage Assignments").click(timeout=WAIT)
     row = frame.locator("tr", has=frame.locator(f'td.name:has-text("{ASSIGNMENT}")'))
     row.locator("td.generate-feedback a").click(timeout=WAIT)
     close_modal(frame)
@@ -255,16 +262,20 @@ def assert_page_is_clean(page):
 
 def test_d_keras_notebook_set_up_cells_run_offline_in_jupyterlab(loop):
     page, screens = loop["pages"]["student"], loop["screens"]
+    open_lab(page, loop["student"])  # a fresh page, also when this test runs alone
     open_in_file_browser(page, "06_keras_basics", "keras_basics.ipynb")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    first = panel.locator(".jp-CodeCell").first
-    first.locator(".cm-content").wait_for(timeout=WAIT)
-    panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=WAIT)
-    first.click()
-    for _ in range(2):  # imports (keras, the course's datasets), then the XOR data and its plot
+    code = panel.locator(".jp-CodeCell")
+    code.first.locator(".cm-content").wait_for(timeout=WAIT)
+    # The session's kernel is connected (a cell run before that is cleared, not queued); the toolbar's execution
+    # indicator starts at "idle" before any kernel is there, the status bar does not.
+    page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).wait_for(timeout=WAIT)
+    # The imports (keras, the course's datasets), then the XOR data and its plot; a markdown cell lies between.
+    for k, prompt in enumerate(("[1]:", "[2]:")):
+        code.nth(k).locator(".cm-content").click()
+        expect(code.nth(k)).to_have_class(re.compile(r"\bjp-mod-active\b"))
         page.keyboard.press("Shift+Enter")
-    prompts = panel.locator(".jp-CodeCell .jp-InputPrompt")
-    expect(prompts.nth(1)).to_have_text("[2]:", timeout=GRADING)
+        expect(code.nth(k).locator(".jp-InputPrompt")).to_have_text(prompt, timeout=GRADING)
     assert panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count() == 0
     expect(panel.locator(".jp-OutputArea-output img").first).to_be_visible()
     screens.shot(page, "student-keras-set-up")

@@ -81,17 +81,18 @@ def test_collected_submissions_are_graded_with_their_timestamps_and_late_penalty
     _, course, _ = loop
     with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
         ada, ben = gb.find_submission(ASSIGNMENT, "ada"), gb.find_submission(ASSIGNMENT, "ben")
-        assert ada.timestamp is not None and ada.total_seconds_late == 0 and ada.score == 16
-        assert ben.total_seconds_late > 0 and ben.late_submission_penalty == ben.score == 14
+        assert ada.timestamp is not None and ada.total_seconds_late == 0 and ada.score == 20
+        assert ben.total_seconds_late > 0 and ben.late_submission_penalty == ben.score == 18
         assert not ada.needs_manual_grade and not ben.needs_manual_grade
 
 
 def test_students_fetch_nbgraders_feedback_and_ours(loop):
     base, _, _ = loop
-    for student, score in (("ada", "16.0 / 16.0"), ("ben", "14.0 / 16.0")):
+    for student, score in (("ada", "20.0 / 20.0"), ("ben", "0.0 / 20.0")):  # ben's 18 points, all taken as late
         pages = {p.name: p for p in (base / student / ASSIGNMENT / "feedback").glob("*/*.html")}
         assert set(pages) == {"neuron.html", "feedback.html"}, pages
         nbgrader_page, ours = pages["neuron.html"].read_text(), pages["feedback.html"].read_text()
         assert f"Score: {score}" in nbgrader_page and "run_in_kernel" not in nbgrader_page + ours
         assert f"feedback for {student}" in ours
+        assert ("Late submission penalty (Score: -18.0)" in nbgrader_page) == (student == "ben")
     assert "FAIL" in (base / "ben" / ASSIGNMENT / "feedback").glob("*/feedback.html").__next__().read_text()
