@@ -30,7 +30,8 @@ MARKER = ("<!-- generated from autograder/hidden/thresholds.json by `python -m a
 CHECKED_BY = {
     ("06_keras_basics", "xor"): ("test_xor_learns", "`build_xor_model()` on noisy XOR points; the worst of 3 initialisations counts"),
     ("06_keras_basics", "logistic"): ("test_logistic_learns", "`build_logistic_model(2)` on banknote blobs"),
-    ("06_keras_basics", "regression"): ("test_regression_learns", "`build_regression_model(13)` on standardised Boston housing"),
+    ("06_keras_basics", "regression"): ("test_regression_learns", "`build_regression_model(13)` on standardised Boston housing, "
+                                        "trained once per fold (each fold of the 506 houses is the test set once)"),
     ("06_keras_basics", "mlp_sequential"): ("test_mlp_learns", "`build_mlp_sequential()` on MNIST digits"),
     ("06_keras_basics", "mlp_functional"): ("test_mlp_learns", "`build_mlp_functional()` on MNIST digits"),
     ("07_fashion_mnist", "build_model"): ("test_build_model_learns", "`build_model()` on Fashion-MNIST"),
@@ -47,10 +48,11 @@ CHECKED_BY = {
     ("14_probabilistic_regression", "coverage"): ("test_gaussian_model_calibrated", "`build_gaussian_model(1)`, as above"),
 }
 # What is measured, where the metric's name alone would mislead.
-MEASURES = {("08_regularization", "overfitting"): "how much smaller its overfitting gap (test loss - training loss) is"}
+MEASURES = {("08_regularization", "overfitting"): "how much smaller its overfitting gap (test loss - training loss) is",
+            ("06_keras_basics", "regression"): "mean test MSE over the folds"}
 METRICS = {"accuracy": "test accuracy", "mse": "test MSE", "nll": "mean test NLL",
            "coverage_error": "largest coverage error of its 68% / 95% intervals"}
-BUDGET_WORDS = {"n_train": "{:,} training", "n_val": "{:,} validation", "n_test": "{:,} test examples",
+BUDGET_WORDS = {"folds": "{} folds", "n_train": "{:,} training", "n_val": "{:,} validation", "n_test": "{:,} test examples",
                 "epochs": "{} epochs", "steps": "{} batches", "batch_size": "batch size {}", "inits": "{} initialisations"}
 
 
