@@ -2,9 +2,8 @@
 
 In this order, before any student code runs: the tamper guard is
 installed; IPython, numpy and the modules the course's set-up cells import
-(``GRADEKERNEL_PRELOAD``, e.g. ``keras``) are imported, and plotting
-modules are made to load on first use (grading never runs the cells that
-plot); the monitor (``monitor``) is loaded with private globals and
+(``GRADEKERNEL_PRELOAD``, e.g. ``keras``, ``matplotlib.pyplot``) are
+imported; the monitor (``monitor``) is loaded with private globals and
 builtins and started in a thread of its own; the kernel's package is
 dropped from ``sys.modules`` and ``sys.path``; the home folder is put last
 on ``sys.path`` (a student's ``json.py`` cannot shadow the standard
@@ -16,7 +15,6 @@ reply pipes' descriptors come in ``GRADEKERNEL_FDS``.
 """
 import builtins
 import importlib
-import importlib.util
 import os
 import queue
 import sys
@@ -24,7 +22,6 @@ import _thread
 from pathlib import Path
 
 PACKAGE = __name__.rpartition(".")[0]
-LAZY = ("matplotlib.pyplot",)  # loaded on first use: the course's set-up cells import it for plots grading skips
 
 
 def main():
@@ -37,8 +34,6 @@ def main():
     import numpy  # noqa: F401  (imported before student code, for the monitor and the jobs)
     from IPython.core.interactiveshell import InteractiveShell
 
-    for name in LAZY:
-        _lazy(name)
     for name in filter(None, os.environ.pop("GRADEKERNEL_PRELOAD", "").split(",")):
         importlib.import_module(name)
 
@@ -63,18 +58,3 @@ def _load_monitor():
     namespace = {"__name__": f"{PACKAGE}.monitor", "__builtins__": dict(builtins.__dict__)}
     exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - the grader's own file
     return namespace["serve"]
-
-
-def _lazy(name):
-    """Put module ``name`` in ``sys.modules`` so that it is imported when first used, not when imported
-    (``importlib.util.LazyLoader``); its package is not imported until then either."""
-    package, _, leaf = name.rpartition(".")
-    parent = importlib.util.find_spec(package)
-    if name in sys.modules or parent is None or not parent.submodule_search_locations:
-        return
-    path = Path(list(parent.submodule_search_locations)[0]) / f"{leaf}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
