@@ -23,6 +23,7 @@ from nbgrader.utils import notebook_hash
 from traitlets.config import Config
 
 from autograder.engine.feedback import FEEDBACK_FILE
+from autograder.engine.record import SECRET_FILE
 from autograder.engine.settings import CONFIG_FILE, course_config, course_directory
 
 INSTALLATION_CONFIG_DIR = Path(sys.prefix) / "etc" / "jupyter"  # on the Jupyter config path of this installation
@@ -51,7 +52,7 @@ class FetchFeedback(ExchangeFetchFeedback):
         super().init_src()
         assignment = self.coursedir.assignment_id or "*"
         for submission in sorted(Path(self.cache_path).glob(f"*+{assignment}+*")):
-            secret = submission / "submission_secret.txt"
+            secret = submission / SECRET_FILE
             if not secret.is_file():
                 continue  # no secret, no page: release_feedback files every page under the submission's secret
             page = Path(self.outbound_path) / f"{notebook_hash(secret=secret.read_text(), notebook_id=FEEDBACK_PAGE)}.html"
