@@ -24,8 +24,8 @@ from autograder.results import (
 from autograder.sandbox.client import POOL, Deadline, SandboxDied, SandboxStudent, Session
 
 TAMPERED = "tampering with the grader was detected ({}); this submission scores zero and is flagged for review"
-# Heavy modules a set-up cell may import, and what a waiting sandbox imports for them (set-up cells import
-# pyplot for plots grading skips; about 0.25 s of a numpy submission's 0.5 s when it is not ready beforehand).
+# Heavy modules a set-up cell may import, and what a waiting sandbox imports for them (pyplot, which set-up
+# cells import for plots grading skips, only gets a stand-in that imports it on first use: kernel/deferred.py).
 PRELOADABLE = {"keras": "keras", "tensorflow": "tensorflow", "torch": "torch", "jax": "jax", "sklearn": "sklearn",
                "scipy": "scipy", "matplotlib": "matplotlib.pyplot"}
 IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.M)

@@ -2,13 +2,13 @@
 
 In this order, before any student code runs: the tamper guard is
 installed; IPython, numpy and the modules the course's set-up cells import
-(``GRADEKERNEL_PRELOAD``, e.g. ``keras``, ``matplotlib.pyplot``) are
-imported; the monitor (``monitor``) is loaded with private globals and
-builtins and started in a thread of its own; the kernel's package is
-dropped from ``sys.modules`` and ``sys.path``; the home folder is put last
-on ``sys.path`` (a student's ``json.py`` cannot shadow the standard
-library); the guard is armed; and the main thread starts running jobs.
-A kernel is started before the grader knows whose work it will run: the
+(``GRADEKERNEL_PRELOAD``, e.g. ``keras``) are imported, or only stood in
+for until first used (``deferred``: ``matplotlib.pyplot``); the monitor
+(``monitor``) is loaded with private globals and builtins and started in
+a thread of its own; the kernel's package is dropped from ``sys.modules``
+and ``sys.path``; the home folder is put last on ``sys.path`` (a student's
+``json.py`` cannot shadow the standard library); the guard is armed; and
+the main thread starts running jobs. A kernel is started before the grader knows whose work it will run: the
 submission's files arrive with its first request (``files``), so a worker
 can boot the next sandbox while it grades the current one. The request and
 reply pipes' descriptors come in ``GRADEKERNEL_FDS``.
@@ -34,8 +34,13 @@ def main():
     import numpy  # noqa: F401  (imported before student code, for the monitor and the jobs)
     from IPython.core.interactiveshell import InteractiveShell
 
+    from . import deferred
+
     for name in filter(None, os.environ.pop("GRADEKERNEL_PRELOAD", "").split(",")):
-        importlib.import_module(name)
+        if name in deferred.DEFERRED:
+            deferred.install(name)  # a stand-in: imported only if student code uses it
+        else:
+            importlib.import_module(name)
 
     from . import jobs
 
