@@ -265,3 +265,38 @@ def test_models_too_large_to_train_are_refused_before_training(monkeypatch):
     model.compile("adam", "mse")
     with pytest.raises(CheckFailure, match="210 parameters; the grader trains models of at most 100"):
         training.fit(model, np.zeros((4, 20)), np.zeros((4, 10)), 1, 2, 0)
+
+
+def _batch_normalized():
+    return keras.Sequential([keras.Input((20,)), L.Dense(32, activation="relu"), L.BatchNormalization(), L.Dropout(0.3),
+                             L.Dense(3, activation="softmax")])
+
+
+def _convolutional():
+    return keras.Sequential([keras.Input((12, 12, 1)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(), L.Flatten(),
+                             L.Dense(3, activation="softmax")])
+
+
+def _recurrent():
+    return keras.Sequential([keras.Input((10,)), L.Embedding(50, 8), L.LSTM(8, dropout=0.2), L.Dense(3, activation="softmax")])
+
+
+@pytest.mark.parametrize("make", [_batch_normalized, _convolutional, _recurrent])
+def test_many_batches_per_call_train_exactly_the_model_one_batch_per_call_trains(make, monkeypatch):
+    student = make()
+    student.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    architecture, settings = kb.description(student)
+    rng = np.random.default_rng(0)
+    shape = student.input_shape[1:]
+    x = (rng.integers(0, 50, size=(300, *shape)) if len(shape) == 1 and shape[0] == 10 else rng.normal(size=(300, *shape)))
+    y = rng.integers(0, 3, size=300)
+    trained = []
+    for per_call in (1, 64):
+        monkeypatch.setattr(kb, "BATCHES_PER_CALL", per_call)
+        model = kb.build(architecture, settings, 5, "your model")
+        assert model.steps_per_execution == (per_call if keras.backend.backend() == "tensorflow" else 1)
+        training.fit(model, x, y, 3, 16, 7)  # 19 batches an epoch: the last call runs fewer than 64
+        trained.append((model.get_weights(), training.predict(model, x)))
+    (weights_one, predicted_one), (weights_many, predicted_many) = trained
+    assert all(np.array_equal(a, b) for a, b in zip(weights_one, weights_many))
+    assert np.array_equal(predicted_one, predicted_many)

@@ -4,7 +4,8 @@ A student's builder gives an architecture (``model.to_json()``) and compile
 settings (``model.get_compile_config()``). The grader never uses the
 weights, optimizer state or random seeds that came with them: it checks the
 description, builds the model with fresh weights drawn from its own seed
-and compiles it with a fresh optimizer. So weights memorised inside the
+and compiles it with a fresh optimizer (running many batches per call
+from Python: ``batches_per_call``). So weights memorised inside the
 sandbox, a lucky seed or a restored optimizer state change nothing, and
 structure checks and training see exactly the same model.
 
@@ -25,6 +26,7 @@ import math
 from autograder.checks.errors import CheckFailure, StudentError
 
 MAX_CONFIG_BYTES = 256 << 10
+BATCHES_PER_CALL = 64  # see batches_per_call
 MAX_LIST = 64
 KERAS_MODULES = ("keras", "keras.layers", "keras.models", "keras.initializers", "keras.regularizers",
                  "keras.constraints", "keras.optimizers", "keras.optimizers.schedules", "keras.losses",
@@ -64,8 +66,17 @@ def build(architecture, compile_settings, seed, what, compiled=True):
                            f"({type(err).__name__}: {_gist(err)}); use Keras's built-in layers") from None
     if compiled and compile_settings is not None:
         optimizer, loss = compile_objects(_parse(compile_settings, what, "compile settings", MAX_CONFIG_BYTES), what)
-        model.compile(optimizer=optimizer, loss=loss)
+        model.compile(optimizer=optimizer, loss=loss, steps_per_execution=batches_per_call())
     return model
+
+
+def batches_per_call():
+    """Batches the grader's compiled training step runs per call from Python (Keras's ``steps_per_execution``):
+    the same updates in the same order, bit for bit, with less Python between batches. TensorFlow only:
+    PyTorch's backend allows 1, and JAX's unrolls the steps into one compilation."""
+    import keras
+
+    return BATCHES_PER_CALL if keras.backend.backend() == "tensorflow" else 1
 
 
 def compile_objects(settings, what):
