@@ -177,13 +177,16 @@ class SandboxPool:
         self.warm, self.key = None, None
         atexit.register(self.close)
 
-    def take(self, settings, slot, layout, run, preload):
+    def prepare(self, settings, slot, layout, run, preload):
+        """Start a sandbox for these settings now unless one is waiting: its boot overlaps what comes next."""
         key = (settings, slot, layout, run, tuple(preload))
-        sandbox = self.warm if self.warm is not None and self.key == key and self.warm.process.alive else None
-        if sandbox is None:
+        if self.warm is None or self.key != key or not self.warm.process.alive:
             self.close()
-            sandbox = _new_sandbox(*key)
-        self.warm, self.key = _new_sandbox(*key), key
+            self.warm, self.key = _new_sandbox(*key), key
+
+    def take(self, settings, slot, layout, run, preload):
+        self.prepare(settings, slot, layout, run, preload)
+        sandbox, self.warm = self.warm, _new_sandbox(*self.key)
         return sandbox
 
     def close(self):
