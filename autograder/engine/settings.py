@@ -13,7 +13,6 @@ import dataclasses
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_config_path
-from nbgrader.coursedir import CourseDirectory
 from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode
 from traitlets.config import Config, LoggingConfigurable
 from traitlets.config.loader import PyFileConfigLoader
@@ -134,6 +133,8 @@ def course_directory(course_root=None, config=None):
     ``root`` is the configured one, else ``course_root``.
     """
     config = config if config is not None else course_config(course_root)
+    from nbgrader.coursedir import CourseDirectory  # here: importing nbgrader is most of a grading worker's start
+
     coursedir = CourseDirectory(config=config)
     if "root" not in config.get("CourseDirectory", {}) and course_root is not None:
         coursedir.root = str(Path(course_root).resolve())
