@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -31,7 +31,7 @@ from autograder.engine import submission as folder_io
 from autograder.engine.grade import grade_submission, scored_zero
 from autograder.engine.settings import Settings
 from autograder.results import SubmissionResult
-from autograder.sandbox.client import SandboxUnavailable
+from autograder.sandbox.client import POOL, SandboxUnavailable
 
 RESULT_FILE = "autograder.json"
 
@@ -42,6 +42,7 @@ class Job:
     student: str
     result_path: Path
     fingerprint: str
+    last: bool = False  # the last job the run hands out: its worker starts no sandbox for a next one
 
 
 @dataclass
@@ -114,6 +115,7 @@ def grade_all(course_root, assignments, settings, results_root, *, force=False, 
             outcome.skipped.append(old)
     if not todo:
         return outcome
+    todo[-1] = replace(todo[-1], last=True)
     executor = executors.create(settings, results_root, len(todo), force)
     with _progress(show_progress) as progress:
         task = progress.add_task(f"grading {', '.join(assignments)} ({executor.description})", total=len(todo))
@@ -196,6 +198,7 @@ def _start_worker(slots, envs, log_dir):
 def _grade_job(course_root, job, settings, layout=None, run="run", notes=()):
     """Grade one submission and store its result; any exception becomes that submission's grader error.
     ``notes`` about its folder come from where it was read (a Ray driver)."""
+    POOL.spares = not job.last
     try:
         result = grade_submission(course_root, job.assignment, job.student, settings, _SLOT, layout, run)
         result.problems[:0] = notes

@@ -170,11 +170,12 @@ def describe_exit(code, memory_mb, out_of_memory=False):
 
 class SandboxPool:
     """A worker's sandboxes started ahead of need: ``take`` hands out a started one (booted, imports done,
-    never given anyone's files) and starts the next at once, so its boot overlaps the grading of this one.
-    A sandbox started for other settings or imports is not used: it is closed and one is started cold."""
+    never given anyone's files) and starts the next at once, so its boot overlaps the grading of this one;
+    with ``spares`` off (the run's last submission) it starts none. A sandbox started for other settings
+    or imports is not used: it is closed and one is started cold."""
 
     def __init__(self):
-        self.warm, self.key = None, None
+        self.warm, self.key, self.spares = None, None, True
         atexit.register(self.close)
 
     def prepare(self, settings, slot, layout, run, preload):
@@ -186,7 +187,7 @@ class SandboxPool:
 
     def take(self, settings, slot, layout, run, preload):
         self.prepare(settings, slot, layout, run, preload)
-        sandbox, self.warm = self.warm, _new_sandbox(*self.key)
+        sandbox, self.warm = self.warm, _new_sandbox(*self.key) if self.spares else None
         return sandbox
 
     def close(self):
