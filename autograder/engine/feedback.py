@@ -51,8 +51,8 @@ def training_summary(details):
     }
 
 
-BUDGET_WORDS = {"folds": "folds (the mean over them counts)", "n_train": "training examples", "n_test": "test examples", "epochs": "epochs",
-                "batch_size": "batch size", "n_val": "validation examples", "steps": "training steps"}
+BUDGET_WORDS = {"folds": "folds (the mean over them counts)", "n_train": "training examples", "n_test": "test examples",
+                "epochs": "epochs", "batch_size": "batch size", "n_val": "validation examples", "steps": "training steps"}
 
 
 def _number(value):

@@ -8,10 +8,11 @@ for until first used (``deferred``: ``matplotlib.pyplot``); the monitor
 a thread of its own; the kernel's package is dropped from ``sys.modules``
 and ``sys.path``; the home folder is put last on ``sys.path`` (a student's
 ``json.py`` cannot shadow the standard library); the guard is armed; and
-the main thread starts running jobs. A kernel is started before the grader knows whose work it will run: the
-submission's files arrive with its first request (``files``), so a worker
-can boot the next sandbox while it grades the current one. The request and
-reply pipes' descriptors come in ``GRADEKERNEL_FDS``.
+the main thread starts running jobs. A kernel is started before the grader
+knows whose work it will run: the submission's files arrive with its first
+request (``files``), so a worker can boot the next sandbox while it grades
+the current one. The request and reply pipes' descriptors come in
+``GRADEKERNEL_FDS``.
 """
 import builtins
 import importlib
