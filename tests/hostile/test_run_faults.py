@@ -51,12 +51,40 @@ def grade(course, env=None, *args):
                           capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=900)
 
 
-def runs_on_the_host():
-    """Names of runs with something of theirs on the host: a control group or a scratch folder holding a sandbox's."""
+def runs_on_the_host(workers):
+    """Names of runs with a sandbox's control group or scratch folder on the host made by one of ``workers``
+    (pids; the folders are named ``s<slot>-<worker pid>-<n>`` and ``unisolated-<worker pid>-<n>``): the runs
+    of other tests are not this test's."""
     layout, _ = cgroups.detect()
     places = [SCRATCH] + [base for _, base in (layout.bases if layout else ())]
     return {run.name for place in places if place.is_dir() for run in place.glob("run-*")
-            if run.is_dir() and any(p.is_dir() for p in run.iterdir())}
+            if run.is_dir() and any(p.is_dir() and p.name.count("-") == 2 and p.name.split("-")[1] in workers
+                                    for p in run.iterdir())}
+
+
+def workers_of(pid):
+    """The pids (as text) of the processes whose parent is ``pid``."""
+    children = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                if stat.read().rpartition(")")[2].split()[1] == str(pid):
+                    children.add(entry)
+        except OSError:
+            pass
+    return children
+
+
+def started(pids):
+    """``{(pid, start time)}`` of the processes ``pids`` still running: a process's identity, though pids are reused."""
+    found = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                found.add((pid, stat.read().rpartition(")")[2].split()[19]))
+        except OSError:
+            pass
+    return found
 
 
 def stored(course, student):
@@ -99,12 +127,17 @@ def test_a_killed_run_leaves_nothing_the_next_run_does_not_remove(tmp_path):
     deadline, killed = time.monotonic() + 300, None
     while killed is None and time.monotonic() < deadline:  # the run's scratch folder shows it is grading
         time.sleep(0.5)
-        killed = next((name for name in runs_on_the_host() if sandbox_processes(course.settings, name)), None)
+        killed = next((name for name in runs_on_the_host(workers_of(run.pid)) if sandbox_processes(course.settings, name)),
+                      None)
     assert killed, "the run never started a sandbox"
+    # The killed run's own processes, by pid and start time: once it is dead, another test's run may lease
+    # the same uid block, and its live sandboxes are not this run's leftovers.
+    processes = started(sandbox_processes(course.settings, killed))
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
+    processes |= started(sandbox_processes(course.settings, killed))
     left = [p for place in leftovers(killed) for p in place.iterdir() if p.is_dir()]  # its sandboxes' folders and groups
-    assert left, "the killed run had nothing on the host to leave behind"
+    assert left and processes, "the killed run had nothing on the host to leave behind"
     after = grade(course)
     assert after.returncode == 0, after.stdout[-3000:]
-    assert not any(p.exists() for p in left) and sandbox_processes(course.settings, killed) == []
+    assert not any(p.exists() for p in left) and processes & started(sandbox_processes(course.settings, killed)) == set()
